@@ -1,0 +1,3 @@
+"""auditwarden: cloud audit-log provenance, privilege and leaked-key scanner."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,23 @@
+"""What the scan pipeline asks of every detector (rules engine, provenance, ...)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from scanner.model.event import Event
+from scanner.model.finding import Finding
+
+
+class Detector(Protocol):
+    name: str
+
+    def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
+        """Cheap pre-check on a record's quick key; False means the record is not normalized for it."""
+        ...
+
+    def evaluate(self, ev: Event) -> Iterable[Finding]: ...
+
+    def finish(self) -> Iterable[Finding]:
+        """Findings that could only be decided once all input was seen."""
+        ...

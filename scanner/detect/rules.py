@@ -1,0 +1,174 @@
+"""Rules as data: one YAML file per rule in `rules/`, each with its own must-fire and must-not tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
+from scanner.model.finding import CATEGORIES, SEVERITIES
+from scanner.yamlio import LineDict, YamlError, load_file
+
+REQUIRED = ("id", "title", "severity", "category", "description", "remediation", "cloud", "match", "tests")
+OPTIONAL = ("tags", "references", "resource", "evidence", "severity_denied", "enabled", "kind")
+CLOUDS = ("aws", "gcp")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTest:
+    name: str
+    expect: bool
+    record: Mapping[str, Any]  # a raw record in any supported wire shape
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    severity: str
+    category: str
+    description: str
+    remediation: str
+    cloud: str
+    match: Pred
+    tests: tuple[RuleTest, ...]
+    source: str  # file:line, for errors and `rules list`
+    index: tuple[tuple[str, str], ...]  # (service, operation) pairs; ("*", op) or () for unindexed
+    principal_types: tuple[str, ...]  # used to index rules without an operation
+    resource: Getter | None = None
+    evidence: tuple[tuple[str, Getter], ...] = ()
+    severity_denied: str = ""
+    tags: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+
+
+def _scalars(v: Any) -> tuple[str, ...]:
+    if isinstance(v, str):
+        return (v,)
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return tuple(v)
+    return ()
+
+
+def parse_rule(doc: Any, path: str) -> Rule:
+    if not isinstance(doc, LineDict):
+        raise YamlError(path, 1, "a rule file holds one mapping")
+    for key in REQUIRED:
+        if key not in doc:
+            raise YamlError(path, doc.line, f"missing required key {key!r}")
+    for key in doc:
+        if key not in REQUIRED and key not in OPTIONAL:
+            raise YamlError(path, doc.line_of(key), f"unknown key {key!r}")
+
+    def fail(key: str, msg: str) -> YamlError:
+        return YamlError(path, doc.line_of(key), msg)
+
+    for key in ("id", "title", "description", "remediation"):
+        if not isinstance(doc[key], str) or not doc[key].strip():
+            raise fail(key, f"{key} must be a non-empty string")
+    if doc["severity"] not in SEVERITIES:
+        raise fail("severity", f"severity must be one of {', '.join(SEVERITIES)}")
+    if doc.get("severity_denied", "") not in ("", *SEVERITIES):
+        raise fail("severity_denied", f"severity_denied must be one of {', '.join(SEVERITIES)}")
+    if doc["category"] not in CATEGORIES:
+        raise fail("category", f"category must be one of {', '.join(sorted(CATEGORIES))}")
+    if doc["cloud"] not in CLOUDS:
+        raise fail("cloud", "cloud must be aws or gcp")
+    match = doc["match"]
+    try:
+        pred = compile_expr(match)
+        res_get = getter(doc["resource"], "resource") if "resource" in doc else None
+        ev_items: list[tuple[str, Getter]] = []
+        ev_spec = doc.get("evidence", {})
+        if not isinstance(ev_spec, Mapping):
+            raise fail("evidence", "evidence maps a name to a field path")
+        for name, p in ev_spec.items():
+            ev_items.append((str(name), getter(str(p), f"evidence.{name}")))
+    except ExprError as e:
+        line = match.line if isinstance(match, LineDict) else doc.line_of("match")
+        raise YamlError(path, line, str(e)) from None
+
+    services = _scalars(match.get("service")) if isinstance(match, Mapping) else ()
+    operations = _scalars(match.get("operation")) if isinstance(match, Mapping) else ()
+    ptypes = _scalars(match.get("principal_type")) if isinstance(match, Mapping) else ()
+    index: tuple[tuple[str, str], ...] = ()
+    if operations:
+        index = tuple((s, o) for s in (services or ("*",)) for o in operations)
+
+    tests = _parse_tests(doc, path)
+    return Rule(
+        id=doc["id"],
+        title=doc["title"].strip(),
+        severity=doc["severity"],
+        category=doc["category"],
+        description=doc["description"].strip(),
+        remediation=doc["remediation"].strip(),
+        cloud=doc["cloud"],
+        match=pred,
+        tests=tests,
+        source=f"{path}:{doc.line}",
+        index=index,
+        principal_types=ptypes,
+        resource=res_get,
+        evidence=tuple(ev_items),
+        severity_denied=doc.get("severity_denied", ""),
+        tags=_scalars(doc.get("tags", [])),
+        references=_scalars(doc.get("references", [])),
+    )
+
+
+def _parse_tests(doc: LineDict, path: str) -> tuple[RuleTest, ...]:
+    raw = doc["tests"]
+    if not isinstance(raw, list) or not raw:
+        raise YamlError(path, doc.line_of("tests"), "tests must be a non-empty list")
+    out: list[RuleTest] = []
+    for i, t in enumerate(raw):
+        line = t.line if isinstance(t, LineDict) else doc.line_of("tests")
+        if not isinstance(t, Mapping) or not isinstance(t.get("expect"), bool) or "record" not in t:
+            raise YamlError(path, line, f"tests[{i}] needs `name`, `expect: true|false` and `record`")
+        if not isinstance(t["record"], Mapping):
+            raise YamlError(path, line, f"tests[{i}].record must be a mapping (a raw audit record)")
+        out.append(RuleTest(str(t.get("name", f"case {i}")), t["expect"], t["record"], line))
+    return tuple(out)
+
+
+def default_rules_dir() -> Path:
+    """`rules/` of a source checkout, else the copy shipped inside the wheel."""
+    here = Path(__file__).resolve().parent.parent
+    checkout = here.parent / "rules"
+    if checkout.is_dir():
+        return checkout
+    return here / "_rules"
+
+
+def load_rules(paths: list[Path] | None = None) -> list[Rule]:
+    """Load every `*.yaml` under the given directories/files (default: the bundled pack)."""
+    roots = paths or [default_rules_dir()]
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            files.extend(sorted(p for p in root.rglob("*.y*ml") if not _is_catalog(p)))
+        elif root.is_file():
+            files.append(root)
+        else:
+            raise YamlError(str(root), 0, "no such rules file or directory")
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for f in files:
+        doc = load_file(f)
+        if isinstance(doc, Mapping) and doc.get("enabled") is False:
+            continue
+        rule = parse_rule(doc, str(f))
+        if rule.id in seen:
+            raise YamlError(str(f), 1, f"duplicate rule id {rule.id!r} (also in {seen[rule.id]})")
+        seen[rule.id] = rule.source
+        rules.append(rule)
+    return rules
+
+
+def _is_catalog(p: Path) -> bool:
+    # Catalogs (e.g. the deploy catalog) live beside rules under rules/catalogs/ and are not rules.
+    return "catalogs" in p.parts

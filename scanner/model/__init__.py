@@ -1,0 +1,1 @@
+"""Immutable typed records shared by every layer: Event, Finding, raw records."""

@@ -1,0 +1,189 @@
+"""CloudTrail record (and non-CloudTrail EventBridge event) → Event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scanner.model.event import Event
+from scanner.normalize.aws_names import RESOURCE_KEYS, permissions_for, strip_version_suffix
+from scanner.normalize.errors import NormalizeError
+
+_EMPTY: Mapping[str, Any] = {}
+
+_LOG_KINDS = {"Management": "management", "Data": "data", "Insight": "insight", "NetworkActivity": "network"}
+
+
+def _str(d: Mapping[str, Any], key: str) -> str:
+    v = d.get(key)
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (int, float, bool)):
+        return str(v)
+    raise NormalizeError("wrong_type", f"{key} is a {type(v).__name__}, expected a string")
+
+
+def _map(d: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    v = d.get(key)
+    if v is None:
+        return _EMPTY
+    if isinstance(v, dict):
+        return v
+    raise NormalizeError("wrong_type", f"{key} is a {type(v).__name__}, expected an object")
+
+
+def key_kind(access_key_id: str) -> str:
+    if access_key_id.startswith("AKIA"):
+        return "long_lived"
+    if access_key_id.startswith("ASIA"):
+        return "temporary"
+    return ""
+
+
+def _principal(ui: Mapping[str, Any]) -> tuple[str, str, str, str, tuple[str, ...]]:
+    """(principal, type, session name, oidc subject, delegation) from userIdentity."""
+    utype = _str(ui, "type")
+    arn = _str(ui, "arn")
+    ctx = _map(ui, "sessionContext")
+    issuer = _map(ctx, "sessionIssuer")
+    issuer_arn = _str(issuer, "arn")
+    if utype == "AssumedRole":
+        # The session name is chosen by the caller: never part of the stable principal.
+        session = arn.rsplit("/", 1)[-1] if arn.count("/") >= 2 else ""
+        return issuer_arn or arn, utype, session, "", ()
+    if utype == "IAMUser" or utype == "Root":
+        return arn or _str(ui, "principalId"), utype, "", "", ()
+    if utype == "AWSService":
+        return _str(ui, "invokedBy") or _str(ui, "principalId"), utype, "", "", ()
+    if utype == "WebIdentityUser":
+        subject = _str(ui, "userName") or _str(ui, "principalId")
+        return subject, utype, "", subject, (_str(ui, "identityProvider"),)
+    if utype == "FederatedUser":
+        session = arn.rsplit("/", 1)[-1] if "/" in arn else ""
+        return issuer_arn or arn, utype, session, "", ()
+    if utype == "SAMLUser":
+        return _str(ui, "userName") or _str(ui, "principalId"), utype, "", "", (_str(ui, "identityProvider"),)
+    if utype == "IdentityCenterUser":
+        obo = _map(ui, "onBehalfOf")
+        return _str(obo, "userId") or _str(ui, "principalId"), utype, "", "", ()
+    if utype == "AWSAccount":
+        return _str(ui, "accountId") or _str(ui, "principalId"), utype, "", "", ()
+    return arn or _str(ui, "principalId") or _str(ui, "invokedBy"), utype, "", "", ()
+
+
+def _mfa(rec: Mapping[str, Any], ui: Mapping[str, Any]) -> bool | None:
+    attrs = _map(_map(ui, "sessionContext"), "attributes")
+    flag = attrs.get("mfaAuthenticated")
+    extra = rec.get("additionalEventData")
+    if isinstance(extra, dict) and "MFAUsed" in extra:
+        return extra.get("MFAUsed") == "Yes"
+    if flag is None:
+        return None
+    return flag is True or flag == "true"
+
+
+def _resources(rec: Mapping[str, Any]) -> tuple[str, ...]:
+    out: list[str] = []
+    res = rec.get("resources")
+    if isinstance(res, list):
+        for r in res:
+            if isinstance(r, dict):
+                a = r.get("ARN") or r.get("arn")
+                if isinstance(a, str) and a:
+                    out.append(a)
+    params = rec.get("requestParameters")
+    if isinstance(params, dict):
+        bucket = params.get("bucketName")
+        key = params.get("key")
+        if isinstance(bucket, str) and isinstance(key, str):
+            out.append(f"arn:aws:s3:::{bucket}/{key}")
+        for k in RESOURCE_KEYS:
+            v = params.get(k)
+            if isinstance(v, str) and v and v not in out:
+                out.append(v)
+    return tuple(out)
+
+
+def normalize_cloudtrail(rec: Mapping[str, Any]) -> Event:
+    source = rec.get("eventSource")
+    name = rec.get("eventName")
+    etime = rec.get("eventTime")
+    if not isinstance(source, str) or not isinstance(name, str):
+        raise NormalizeError("wrong_type", "eventSource and eventName must be strings")
+    if etime is None:
+        etime = ""
+    elif not isinstance(etime, str):
+        raise NormalizeError("wrong_type", "eventTime must be a string")
+    ui = _map(rec, "userIdentity")
+    principal, ptype, session, subject, delegation = _principal(ui)
+    akid = _str(ui, "accessKeyId")
+    op = strip_version_suffix(name)
+    ro = rec.get("readOnly")
+    return Event(
+        "aws",
+        _str(rec, "eventID"),
+        etime,
+        _str(rec, "recipientAccountId") or _str(ui, "accountId"),
+        _str(rec, "awsRegion"),
+        source,
+        op,
+        name,
+        permissions_for(source, op),
+        principal,
+        ptype,
+        session,
+        akid,
+        key_kind(akid),
+        _mfa(rec, ui),
+        subject,
+        delegation,
+        _str(rec, "sourceIPAddress"),
+        _str(rec, "userAgent"),
+        _str(rec, "errorCode"),
+        _str(rec, "errorMessage"),
+        _resources(rec),
+        _LOG_KINDS.get(_str(rec, "eventCategory"), "management"),
+        ro if isinstance(ro, bool) else (ro == "true" if isinstance(ro, str) else None),
+        rec,
+    )
+
+
+def normalize_eventbridge(env: Mapping[str, Any]) -> Event:
+    """EventBridge events that are not CloudTrail calls: AWS Health, GuardDuty, Security Hub, Config..."""
+    detail = _map(env, "detail")
+    source = _str(env, "source")
+    dtype = _str(env, "detail-type")
+    if not source:
+        raise NormalizeError("wrong_type", "EventBridge event without a source")
+    op = _str(detail, "eventTypeCode") or dtype
+    res = env.get("resources")
+    resources = tuple(r for r in res if isinstance(r, str)) if isinstance(res, list) else ()
+    return Event(
+        "aws",
+        _str(env, "id"),
+        _str(env, "time"),
+        _str(env, "account"),
+        _str(env, "region"),
+        source,
+        op,
+        dtype,
+        (),
+        source,
+        "AWSService",
+        "",
+        "",
+        "",
+        None,
+        "",
+        (),
+        "",
+        "",
+        "",
+        "",
+        resources,
+        "event",
+        None,
+        env,
+    )

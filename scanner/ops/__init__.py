@@ -1,0 +1,1 @@
+"""Operating concerns: run statistics, dead letters, structured logs, terminal safety."""

@@ -1,0 +1,139 @@
+"""The scan: inputs → records → (only where some detector cares) Events → findings.
+
+Pure orchestration: readers, detectors and sinks are passed in. `--jobs N` spreads inputs over
+processes; each worker builds its own detectors and clients from the same picklable settings.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from scanner.detect.detector import Detector
+from scanner.model.event import Event
+from scanner.model.finding import Finding
+from scanner.normalize import NormalizeError, normalize
+from scanner.normalize.keys import quick_key
+from scanner.ops.stats import RunStats
+from scanner.sources.paths import InputReader
+from scanner.sources.records import RawRecord, Rejected, sample_of
+
+DetectorFactory = Callable[[], Sequence[Detector]]
+
+
+@dataclass
+class Batch:
+    findings: list[Finding] = field(default_factory=list)
+    stats: RunStats = field(default_factory=RunStats)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Callable[[Rejected], None],
+                want: Callable[[RawRecord], bool] | None = None) -> Iterator[Event]:
+    """Decode and normalize one input; rejections go to on_reject, never raise."""
+    stats.inputs += 1
+    good = 0
+    bad = 0
+    for item in reader.items(name):
+        if isinstance(item, RawRecord):
+            stats.records += 1
+            good += 1
+            if want is not None and not want(item):
+                continue
+            try:
+                ev = normalize(item)
+            except NormalizeError as e:
+                rej = Rejected(item.origin, e.reason, e.detail, sample_of(repr(dict(item.data))[:300]))
+                stats.rejected[rej.reason] += 1
+                on_reject(rej)
+                continue
+            except Exception as e:  # a mapper bug must cost one record, not the batch
+                rej = Rejected(item.origin, "normalize_failed", f"{type(e).__name__}: {e}")
+                stats.rejected[rej.reason] += 1
+                on_reject(rej)
+                continue
+            stats.events += 1
+            yield ev
+        elif isinstance(item, Rejected):
+            bad += 1
+            stats.rejected[item.reason] += 1
+            on_reject(item)
+        else:
+            good += 1
+            stats.skipped[item.reason] += 1
+    if bad and not good:
+        stats.inputs_unreadable += 1
+
+
+class Scanner:
+    def __init__(self, reader: InputReader, detectors: Sequence[Detector]) -> None:
+        self.reader = reader
+        self.detectors = tuple(detectors)
+        self._wants: dict[tuple[str, str, str, str], tuple[Detector, ...]] = {}
+
+    def _interested(self, rec: RawRecord) -> tuple[Detector, ...]:
+        key = quick_key(rec)
+        hit = self._wants.get(key)
+        if hit is None:
+            hit = tuple(d for d in self.detectors if d.wants(*key))
+            if len(self._wants) < 100_000:
+                self._wants[key] = hit
+        return hit
+
+    def scan(self, names: Iterable[str], on_reject: Callable[[Rejected], None],
+             on_input: Callable[[str], None] | None = None) -> Batch:
+        batch = Batch()
+        for name in names:
+            for ev in iter_events(self.reader, name, batch.stats, on_reject, lambda r: bool(self._interested(r))):
+                for det in self.detectors:
+                    if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type):
+                        batch.findings.extend(det.evaluate(ev))
+            if on_input:
+                on_input(name)
+        return batch
+
+    def finish(self) -> list[Finding]:
+        out: list[Finding] = []
+        for det in self.detectors:
+            out.extend(det.finish())
+        return out
+
+
+# --- parallel -------------------------------------------------------------------------------
+_worker_scanner: Scanner | None = None
+
+
+def _init_worker(make: Callable[[], Scanner]) -> None:
+    global _worker_scanner  # process-local: each worker process owns one scanner
+    _worker_scanner = make()
+
+
+def _scan_one(name: str) -> Batch:
+    assert _worker_scanner is not None
+    batch_rejects: list[Rejected] = []
+    batch = _worker_scanner.scan([name], batch_rejects.append)
+    batch.rejected = batch_rejects
+    return batch
+
+
+def scan_parallel(make: Callable[[], Scanner], names: Sequence[str], jobs: int,
+                  on_reject: Callable[[Rejected], None],
+                  on_input: Callable[[str], None] | None = None) -> Batch:
+    """Spread inputs over `jobs` processes. Detectors with cross-input state finish in the parent."""
+    total = Batch()
+    t0 = time.perf_counter()
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                             initargs=(make,)) as pool:
+        for name, b in zip(names, pool.map(_scan_one, names, chunksize=1), strict=True):
+            total.findings.extend(b.findings)
+            total.stats.merge(b.stats)
+            for r in b.rejected:
+                on_reject(r)
+            if on_input:
+                on_input(name)
+    total.stats.seconds = time.perf_counter() - t0
+    return total

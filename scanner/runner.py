@@ -1,0 +1,86 @@
+"""`scan` as a function: config + inputs in, aggregated findings and run statistics out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from scanner.config import Config
+from scanner.detect.aggregate import Aggregator
+from scanner.detect.registry import build_detectors
+from scanner.model.finding import Finding
+from scanner.ops.deadletter import DeadLetterFile
+from scanner.ops.stats import RunStats
+from scanner.pipeline import Scanner, scan_parallel
+from scanner.sources.paths import InputReader, expand
+from scanner.sources.records import Rejected
+from scanner.state.base import StateStore
+from scanner.state.memory import MemoryStore
+from scanner.state.sqlite import SqliteStore
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding]
+    stats: RunStats
+
+
+def open_state(path: str | None) -> StateStore:
+    return SqliteStore(path) if path else MemoryStore()
+
+
+def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = None, jobs: int = 1,
+             dead_letter: IO[bytes] | None = None, progress: bool = False) -> Outcome:
+    names = list(expand(list(paths)))
+    dl = DeadLetterFile(dead_letter) if dead_letter else None
+    on_reject: Callable[[Rejected], None] = dl.write if dl else (lambda r: None)
+    state = open_state(state_path)
+    t0 = time.perf_counter()
+
+    def make() -> Scanner:
+        # Each worker opens its own state connection; SQLite serialises writers itself.
+        return Scanner(InputReader(config.limits), build_detectors(config, open_state(state_path)))
+
+    with _progress(progress, len(names)) as advance:
+        if jobs > 1 and len(names) > 1:
+            batch = scan_parallel(make, names, jobs, on_reject, advance)
+            finishing = Scanner(InputReader(config.limits), build_detectors(config, state))
+        else:
+            finishing = Scanner(InputReader(config.limits), build_detectors(config, state))
+            batch = finishing.scan(names, on_reject, advance)
+    agg = Aggregator(config.aggregation_window_seconds, config.max_event_ids)
+    agg.extend(batch.findings)
+    agg.extend(finishing.finish())
+    findings = agg.results()
+    stats = batch.stats
+    stats.seconds = time.perf_counter() - t0
+    for f in findings:
+        stats.findings[f.severity] += 1
+    state.close()
+    return Outcome(findings, stats)
+
+
+class _progress:
+    """A rich progress bar over inputs on a TTY; a no-op otherwise."""
+
+    def __init__(self, enabled: bool, total: int) -> None:
+        self.enabled = enabled and total > 1
+        self.total = total
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[str], None] | None:
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+
+        self._bar = Progress(transient=True)
+        self._bar.start()
+        self._task = self._bar.add_task("scanning", total=self.total)
+        return lambda name: self._bar.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

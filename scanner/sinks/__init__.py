@@ -1,0 +1,1 @@
+"""Finding → outside: JSON Lines, a terminal table, SARIF."""

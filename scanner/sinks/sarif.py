@@ -1,0 +1,79 @@
+"""SARIF 2.1.0: what GitHub code scanning and most CI dashboards ingest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import IO, Any
+
+import orjson
+
+from scanner import __version__
+from scanner.model.finding import Finding
+
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+# GitHub ranks code-scanning alerts by this numeric property (0.0-10.0).
+_SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+
+
+def to_sarif(findings: Iterable[Finding], rule_help: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
+    items = list(findings)
+    help_ = rule_help or {}
+    rules: dict[str, dict[str, Any]] = {}
+    results: list[dict[str, Any]] = []
+    for f in items:
+        if f.rule not in rules:
+            h = help_.get(f.rule, {})
+            rules[f.rule] = {
+                "id": f.rule,
+                "name": "".join(p.capitalize() for p in f.rule.replace("-", ".").replace("_", ".").split(".")),
+                "shortDescription": {"text": h.get("title", f.title)},
+                "fullDescription": {"text": h.get("description", f.title)},
+                "help": {"text": h.get("remediation", f.remediation) or f.title},
+                "defaultConfiguration": {"level": _LEVEL[f.severity]},
+                "properties": {"tags": ["security", f.category], "security-severity": _SCORE[f.severity]},
+            }
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "ruleIndex": list(rules).index(f.rule),
+            "level": _LEVEL[f.severity],
+            "message": {"text": _message(f)},
+            "partialFingerprints": {"auditwardenFindingId/v1": f.id},
+            "properties": {"severity": f.severity, "category": f.category, "cloud": f.cloud},
+        }
+        if f.location is not None:
+            result["locations"] = [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": f.location.path.lstrip("./") or f.location.path},
+                    "region": {"startLine": max(1, f.location.line)},
+                }
+            }]
+        elif f.resource:
+            result["locations"] = [{"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]}]
+        results.append(result)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "auditwarden",
+                "version": __version__,
+                "informationUri": "https://github.com/auditwarden/auditwarden",
+                "rules": list(rules.values()),
+            }},
+            "results": results,
+        }],
+    }
+
+
+def _message(f: Finding) -> str:
+    parts = [f.title]
+    if f.principal:
+        parts.append(f"principal: {f.principal}")
+    if f.action and f.location is None:
+        parts.append(f"action: {f.action}")
+    return "; ".join(parts)
+
+
+def write_sarif(findings: Iterable[Finding], out: IO[bytes],
+                rule_help: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    out.write(orjson.dumps(to_sarif(findings, rule_help), option=orjson.OPT_INDENT_2) + b"\n")

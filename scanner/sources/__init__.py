@@ -1,0 +1,1 @@
+"""Wire formats in, raw records out. Everything here is about bytes and envelopes, never meaning."""

@@ -1,0 +1,265 @@
+"""Auto-detection of every envelope audit logs travel in, down to raw CloudTrail / LogEntry records.
+
+`unwrap` takes one parsed JSON document and yields what it holds. Envelopes nest (SQS carrying SNS
+carrying an S3 notification), so it recurses, with a depth cap because the input is untrusted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import orjson
+
+from scanner.sources.limits import Limits
+from scanner.sources.records import (
+    CLOUDTRAIL,
+    EVENTBRIDGE,
+    GCP_LOGENTRY,
+    Item,
+    RawRecord,
+    Rejected,
+    Skipped,
+    sample_of,
+)
+
+#: Reads an S3 object named by a notification and yields its items (None: reading S3 is not possible here).
+ObjectReader = Callable[[str, str, str], Iterator[Item]]
+
+
+def _is_cloudtrail_record(d: Mapping[str, Any]) -> bool:
+    return "eventSource" in d and "eventName" in d and ("eventVersion" in d or "eventID" in d)
+
+
+def _is_logentry(d: Mapping[str, Any]) -> bool:
+    return "protoPayload" in d or ("logName" in d and "insertId" in d)
+
+
+def _b64_json(data: Any, origin: str, limits: Limits) -> Any:
+    if not isinstance(data, str):
+        raise ValueError("payload data is not a base64 string")
+    if len(data) > limits.max_line_bytes * 2:
+        raise ValueError("payload exceeds max_line_bytes")
+    raw = base64.b64decode(data, validate=False)
+    return orjson.loads(raw)
+
+
+def _gunzip_capped(raw: bytes, cap: int) -> bytes:
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = d.decompress(raw, cap + 1)
+    if len(out) > cap:
+        raise ValueError(f"decompressed payload exceeds {cap} bytes")
+    if not d.eof:
+        raise ValueError("truncated gzip payload")
+    return out
+
+
+def unwrap(
+    doc: Any,
+    origin: str,
+    limits: Limits,
+    read_object: ObjectReader | None = None,
+    depth: int = 0,
+) -> Iterator[Item]:
+    """Yield every record, rejection or deliberate skip found in one parsed JSON document."""
+    if depth > limits.max_envelope_depth:
+        yield Rejected(origin, "envelope_too_deep", f"more than {limits.max_envelope_depth} nested envelopes")
+        return
+    if isinstance(doc, list):
+        for i, item in enumerate(doc):
+            yield from unwrap(item, f"{origin}[{i}]", limits, read_object, depth + 1)
+        return
+    if not isinstance(doc, dict):
+        yield Rejected(origin, "unknown_format", f"a JSON {type(doc).__name__} is not an audit record")
+        return
+    yield from _unwrap_object(doc, origin, limits, read_object, depth)
+
+
+def _unwrap_object(  # noqa: C901 - one flat dispatch table reads better than a dozen tiny functions
+    d: dict[str, Any],
+    origin: str,
+    limits: Limits,
+    read_object: ObjectReader | None,
+    depth: int,
+) -> Iterator[Item]:
+    nxt = depth + 1
+    # --- AWS ---------------------------------------------------------------------------------
+    if _is_cloudtrail_record(d) and "detail-type" not in d:
+        if d.get("eventSource") == "aws:s3" and isinstance(d.get("s3"), dict):
+            yield from _s3_notification(d, origin, limits, read_object, nxt)
+        elif d.get("eventSource") == "aws:sqs" and "body" in d:
+            yield from _sqs_message(d, origin, limits, read_object, nxt)
+        else:
+            yield RawRecord(CLOUDTRAIL, d, origin)
+        return
+    records = d.get("Records")
+    if isinstance(records, list):
+        for i, rec in enumerate(records):
+            yield from unwrap(rec, f"{origin}#Records[{i}]", limits, read_object, nxt)
+        return
+    if "digestPublicKeyFingerprint" in d or "digestS3Object" in d:
+        yield Skipped(origin, "cloudtrail_digest")
+        return
+    if "awslogs" in d:
+        yield from _cwl_encoded(d["awslogs"], origin, limits, read_object, nxt)
+        return
+    if "messageType" in d and "logEvents" in d:
+        yield from _cwl_decoded(d, origin, limits, read_object, nxt)
+        return
+    if "detail-type" in d and "detail" in d:
+        detail = d["detail"]
+        if isinstance(detail, dict) and _is_cloudtrail_record(detail):
+            yield RawRecord(CLOUDTRAIL, detail, origin)
+        elif isinstance(detail, dict):
+            yield RawRecord(EVENTBRIDGE, d, origin)
+        else:
+            yield Rejected(origin, "bad_envelope", "EventBridge 'detail' is not an object")
+        return
+    if "CloudTrailEvent" in d:  # `aws cloudtrail lookup-events` item
+        yield from _embedded_json(d["CloudTrailEvent"], origin + "#CloudTrailEvent", limits, read_object, nxt)
+        return
+    events = d.get("Events")
+    if isinstance(events, list) and all(isinstance(e, dict) and "CloudTrailEvent" in e for e in events):
+        for i, ev in enumerate(events):
+            yield from unwrap(ev, f"{origin}#Events[{i}]", limits, read_object, nxt)
+        return
+    if d.get("Type") == "Notification" and "Message" in d:  # SNS
+        yield from _embedded_json(d["Message"], origin + "#Message", limits, read_object, nxt)
+        return
+    # --- GCP ---------------------------------------------------------------------------------
+    if _is_logentry(d):
+        yield RawRecord(GCP_LOGENTRY, d, origin)
+        return
+    if "specversion" in d and "data" in d:  # CloudEvent (structured mode)
+        yield from _cloudevent(d, origin, limits, read_object, nxt)
+        return
+    msg = d.get("message")
+    if isinstance(msg, dict) and "data" in msg:  # Pub/Sub push / MessagePublishedData
+        yield from _pubsub_data(msg["data"], origin + "#message.data", limits, read_object, nxt)
+        return
+    ev = d.get("event")
+    if isinstance(ev, dict) and "data" in ev and "PubsubMessage" in str(ev.get("@type", "")):
+        yield from _pubsub_data(ev["data"], origin + "#event.data", limits, read_object, nxt)
+        return
+    if "PubsubMessage" in str(d.get("@type", "")) and "data" in d:  # gen1 background event, bare
+        yield from _pubsub_data(d["data"], origin + "#data", limits, read_object, nxt)
+        return
+    if "entries" in d and isinstance(d["entries"], list):  # logging API entries.list response
+        for i, e in enumerate(d["entries"]):
+            yield from unwrap(e, f"{origin}#entries[{i}]", limits, read_object, nxt)
+        return
+    yield Rejected(origin, "unknown_format", "object matches no known audit-log shape", sample_of(str(list(d)[:8])))
+
+
+def _embedded_json(
+    text: Any, origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
+) -> Iterator[Item]:
+    if isinstance(text, dict):  # some tools already decoded it
+        yield from unwrap(text, origin, limits, read_object, depth)
+        return
+    if not isinstance(text, str):
+        yield Rejected(origin, "bad_envelope", "embedded payload is neither a JSON string nor an object")
+        return
+    try:
+        inner = orjson.loads(text)
+    except orjson.JSONDecodeError as e:
+        yield Rejected(origin, "not_json", str(e), sample_of(text))
+        return
+    yield from unwrap(inner, origin, limits, read_object, depth)
+
+
+def _cwl_encoded(
+    awslogs: Any, origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
+) -> Iterator[Item]:
+    data = awslogs.get("data") if isinstance(awslogs, dict) else None
+    if not isinstance(data, str):
+        yield Rejected(origin, "bad_envelope", "awslogs.data missing or not a string")
+        return
+    try:
+        raw = base64.b64decode(data, validate=False)
+        decoded = orjson.loads(_gunzip_capped(raw, limits.max_line_bytes))
+    except (binascii.Error, ValueError, zlib.error) as e:
+        yield Rejected(origin, "bad_cwl_payload", str(e), sample_of(data))
+        return
+    yield from unwrap(decoded, origin + "#awslogs", limits, read_object, depth)
+
+
+def _cwl_decoded(
+    d: dict[str, Any], origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
+) -> Iterator[Item]:
+    if d.get("messageType") == "CONTROL_MESSAGE":
+        yield Skipped(origin, "cwl_control_message")
+        return
+    events = d.get("logEvents")
+    if not isinstance(events, list):
+        yield Rejected(origin, "bad_envelope", "logEvents is not a list")
+        return
+    for i, le in enumerate(events):
+        where = f"{origin}#logEvents[{i}]"
+        msg = le.get("message") if isinstance(le, dict) else None
+        yield from _embedded_json(msg, where, limits, read_object, depth)
+
+
+def _s3_notification(
+    d: dict[str, Any], origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
+) -> Iterator[Item]:
+    s3 = d["s3"]
+    bucket = (s3.get("bucket") or {}).get("name")
+    key = (s3.get("object") or {}).get("key")
+    if not isinstance(bucket, str) or not isinstance(key, str):
+        yield Rejected(origin, "bad_envelope", "S3 notification without bucket name or object key")
+        return
+    if not str(d.get("eventName", "")).startswith("ObjectCreated"):
+        yield Skipped(origin, "s3_notification_not_object_created")
+        return
+    if "CloudTrail-Digest" in key:
+        yield Skipped(f"s3://{bucket}/{key}", "cloudtrail_digest")
+        return
+    if read_object is None:
+        yield Rejected(origin, "s3_unavailable", f"cannot read s3://{bucket}/{key} without an S3 client")
+        return
+    # Keys in notifications are URL-encoded (spaces as '+').
+    from urllib.parse import unquote_plus
+
+    yield from read_object(bucket, unquote_plus(key), origin)
+
+
+def _sqs_message(
+    d: dict[str, Any], origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
+) -> Iterator[Item]:
+    where = f"{origin}#sqs:{d.get('messageId', '?')}"
+    yield from _embedded_json(d.get("body"), where, limits, read_object, depth)
+
+
+def _cloudevent(
+    d: dict[str, Any], origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
+) -> Iterator[Item]:
+    data = d["data"]
+    ce_type = str(d.get("type", ""))
+    if isinstance(data, str) and "audit.log" in ce_type:  # binary-ish: data as base64 LogEntry
+        yield from _pubsub_data(data, origin + "#data", limits, read_object, depth)
+        return
+    yield from unwrap(data, origin + "#data", limits, read_object, depth)
+
+
+def _pubsub_data(
+    data: Any, origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
+) -> Iterator[Item]:
+    try:
+        inner = _b64_json(data, origin, limits)
+    except (binascii.Error, ValueError, orjson.JSONDecodeError) as e:
+        sample = data if isinstance(data, str) else repr(data)
+        yield Rejected(origin, "bad_pubsub_payload", str(e), sample_of(sample))
+        return
+    yield from unwrap(inner, origin, limits, read_object, depth)
+
+
+def gunzip_payload(raw: bytes, cap: int) -> bytes:
+    """Public for handlers that receive gzip bytes directly."""
+    return _gunzip_capped(raw, cap) if raw[:2] == b"\x1f\x8b" else raw
+
+
+__all__ = ["ObjectReader", "gunzip_payload", "unwrap"]

@@ -1,0 +1,13 @@
+"""Bounds on attacker-controlled input: a gzip bomb or a pathological document must cost bounded memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_decompressed_bytes: int = 512 * 1024 * 1024  # per input object
+    max_line_bytes: int = 16 * 1024 * 1024  # per NDJSON line / embedded payload
+    max_envelope_depth: int = 8  # SQS(SNS(S3 notification)) is 3; more is abuse
+    # orjson refuses documents nested deeper than 1024 levels, itself bounding recursion cost.

@@ -1,0 +1,45 @@
+"""What decoding yields: a raw record ready for a normalizer, a rejection, or a deliberate skip."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Record kinds the normalizers understand.
+CLOUDTRAIL = "cloudtrail"
+EVENTBRIDGE = "eventbridge"  # non-CloudTrail EventBridge events (AWS Health, GuardDuty, ...)
+GCP_LOGENTRY = "gcp_logentry"
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    kind: str
+    data: Mapping[str, Any]
+    origin: str  # where it came from: path/URL plus position, for dead letters and evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """Input we could not use. Counted by reason and dead-lettered, never dropped silently."""
+
+    origin: str
+    reason: str  # short machine-friendly reason: "not_json", "truncated_gzip", "unknown_format", ...
+    detail: str = ""
+    sample: str = ""  # at most a few hundred characters of the offending input
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Input we recognised and ignore on purpose (CloudTrail digests, CWL control messages)."""
+
+    origin: str
+    reason: str
+
+
+Item = RawRecord | Rejected | Skipped
+
+
+def sample_of(data: bytes | str, limit: int = 300) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return text[:limit]

@@ -1,0 +1,72 @@
+"""SQLite state: the embedded default (`--state FILE`). Safe across processes via SQLite's own locking."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import orjson
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (
+    key     TEXT PRIMARY KEY,
+    value   BLOB NOT NULL,
+    expires REAL
+);
+CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires);
+"""
+
+
+class SqliteStore:
+    def __init__(self, path: str, timeout_seconds: float = 30.0) -> None:
+        self.path = path
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so conditional writes are atomic.
+        self._db = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def _get(self, key: str, now: float) -> Any | None:
+        row = self._db.execute(
+            "SELECT value FROM kv WHERE key = ? AND (expires IS NULL OR expires > ?)", (key, now)
+        ).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def get(self, key: str, now: float) -> Any | None:
+        return self._get(key, now)
+
+    def _write(self, key: str, value: Any, now: float, ttl: float | None) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO kv(key, value, expires) VALUES (?, ?, ?)",
+            (key, orjson.dumps(value), now + ttl if ttl is not None else None),
+        )
+
+    def put(self, key: str, value: Any, now: float, ttl_seconds: float | None = None) -> None:
+        self._write(key, value, now, ttl_seconds)
+
+    def put_if_absent(self, key: str, value: Any, now: float, ttl_seconds: float | None = None) -> bool:
+        return self.compare_and_set(key, None, value, now, ttl_seconds)
+
+    def compare_and_set(
+        self, key: str, expected: Any | None, value: Any, now: float, ttl_seconds: float | None = None
+    ) -> bool:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            if self._get(key, now) != expected:
+                self._db.execute("ROLLBACK")
+                return False
+            self._write(key, value, now, ttl_seconds)
+            self._db.execute("COMMIT")
+            return True
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def delete(self, key: str) -> None:
+        self._db.execute("DELETE FROM kv WHERE key = ?", (key,))
+
+    def purge_expired(self, now: float) -> int:
+        cur = self._db.execute("DELETE FROM kv WHERE expires IS NOT NULL AND expires <= ?", (now,))
+        return cur.rowcount
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AUDIT = FIXTURES / "audit"
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
