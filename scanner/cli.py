@@ -60,7 +60,7 @@ def scan(paths: Sequence[str], config_path: str | None, state_path: str | None, 
 
     config = _load_config(config_path)
     with ExitStack() as stack:
-        dl = stack.enter_context(open(dead_letter, "wb")) if dead_letter else None  # noqa: SIM115
+        dl = stack.enter_context(open(dead_letter, "wb")) if dead_letter else None
         try:
             outcome = run_scan(list(paths), config, state_path=state_path, jobs=jobs, dead_letter=dl,
                                progress=_want_progress(progress))
@@ -137,7 +137,7 @@ def normalize_cmd(paths: Sequence[str], fmt: str, output: str | None, dead_lette
     reader = InputReader(config.limits)
     out, close = _open_out(output, binary=True)
     with ExitStack() as stack:
-        dl = DeadLetterFile(stack.enter_context(open(dead_letter, "wb"))) if dead_letter else None  # noqa: SIM115
+        dl = DeadLetterFile(stack.enter_context(open(dead_letter, "wb"))) if dead_letter else None
         try:
             for name in expand(list(paths)):
                 for ev in iter_events(reader, name, stats, dl.write if dl else (lambda r: None)):

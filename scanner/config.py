@@ -100,15 +100,16 @@ def parse_config(text: str, path: str) -> Config:
     if not isinstance(policy, list):
         raise YamlError(path, doc.line_of("deploy_policy"), "deploy_policy must be a list of policies")
     secrets = _section(doc, "secrets", path)
+    dflt = Limits()
     return Config(
         source=path,
         detectors=detectors,
         aggregation_window_seconds=_int(agg, "window_seconds", path, 3600),
         max_event_ids=_int(agg, "max_event_ids", path, 100),
         limits=Limits(
-            max_decompressed_bytes=_int(lim, "max_decompressed_bytes", path, Limits.max_decompressed_bytes),
-            max_line_bytes=_int(lim, "max_line_bytes", path, Limits.max_line_bytes),
-            max_envelope_depth=_int(lim, "max_envelope_depth", path, Limits.max_envelope_depth),
+            max_decompressed_bytes=_int(lim, "max_decompressed_bytes", path, dflt.max_decompressed_bytes),
+            max_line_bytes=_int(lim, "max_line_bytes", path, dflt.max_line_bytes),
+            max_envelope_depth=_int(lim, "max_envelope_depth", path, dflt.max_envelope_depth),
         ),
         rule_paths=_strs(rules, "paths", path),
         disabled_rules=_strs(rules, "disabled", path),

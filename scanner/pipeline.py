@@ -41,9 +41,9 @@ def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Call
         if isinstance(item, RawRecord):
             stats.records += 1
             good += 1
-            if want is not None and not want(item):
-                continue
             try:
+                if want is not None and not want(item):
+                    continue
                 ev = normalize(item)
             except NormalizeError as e:
                 rej = Rejected(item.origin, e.reason, e.detail, sample_of(repr(dict(item.data))[:300]))

@@ -150,7 +150,7 @@ def load_rules(paths: list[Path] | None = None) -> list[Rule]:
     files: list[Path] = []
     for root in roots:
         if root.is_dir():
-            files.extend(sorted(p for p in root.rglob("*.y*ml") if not _is_catalog(p)))
+            files.extend(sorted(p for p in root.rglob("*.y*ml") if not _is_catalog(p.relative_to(root))))
         elif root.is_file():
             files.append(root)
         else:
@@ -169,6 +169,9 @@ def load_rules(paths: list[Path] | None = None) -> list[Rule]:
     return rules
 
 
+#: Folders under rules/ that hold other data (the deploy catalog, secret detectors), not rules.
+NOT_RULES = frozenset({"catalogs", "secrets"})
+
+
 def _is_catalog(p: Path) -> bool:
-    # Catalogs (e.g. the deploy catalog) live beside rules under rules/catalogs/ and are not rules.
-    return "catalogs" in p.parts
+    return not NOT_RULES.isdisjoint(p.parts)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanner.normalize.aws_names import strip_version_suffix
+from scanner.normalize.errors import NormalizeError
 from scanner.sources.records import CLOUDTRAIL, EVENTBRIDGE, GCP_LOGENTRY, RawRecord
 
 QuickKey = tuple[str, str, str, str]  # (cloud, service, operation, principal_type)
@@ -19,19 +20,36 @@ def _s(v: Any) -> str:
     return v if isinstance(v, str) else ""
 
 
+def _req(v: Any, what: str) -> str:
+    # Validated here, not only in the full mapper: records no detector wants are never fully
+    # normalized, and a record with the wrong types must still be dead-lettered, not waved through.
+    if isinstance(v, str):
+        return v
+    raise NormalizeError("wrong_type", f"{what} must be a string")
+
+
 def quick_key(rec: RawRecord) -> QuickKey:
+    """Raises NormalizeError when the fields it reads have the wrong types."""
     d = rec.data
     if rec.kind == CLOUDTRAIL:
         ui = d.get("userIdentity")
-        ptype = _s(ui.get("type")) if isinstance(ui, Mapping) else ""
-        return "aws", _s(d.get("eventSource")), strip_version_suffix(_s(d.get("eventName"))), ptype
+        if ui is not None and not isinstance(ui, Mapping):
+            raise NormalizeError("wrong_type", "userIdentity must be an object")
+        ptype = _s(ui.get("type")) if ui else ""
+        op = strip_version_suffix(_req(d.get("eventName"), "eventName"))
+        return "aws", _req(d.get("eventSource"), "eventSource"), op, ptype
     if rec.kind == GCP_LOGENTRY:
         p = d.get("protoPayload")
         if isinstance(p, Mapping):
             auth = p.get("authenticationInfo")
+            if auth is not None and not isinstance(auth, Mapping):
+                raise NormalizeError("wrong_type", "authenticationInfo must be an object")
             email = _s(auth.get("principalEmail")) if isinstance(auth, Mapping) else ""
             ptype = "serviceAccount" if email.endswith(".gserviceaccount.com") else ("user" if email else "")
-            return "gcp", _s(p.get("serviceName")), _s(p.get("methodName")), ptype
+            svc = _req(p.get("serviceName", ""), "serviceName")
+            return "gcp", svc, _req(p.get("methodName", ""), "methodName"), ptype
+        if p is not None:
+            raise NormalizeError("wrong_type", "protoPayload must be an object")
         return "gcp", "", "", ""
     if rec.kind == EVENTBRIDGE:
         detail = d.get("detail")

@@ -16,7 +16,7 @@ from scanner.sources.reader import read_items
 from scanner.sources.records import Item, Rejected, Skipped
 
 
-class InputError(Exception):
+class InputError(ValueError):
     """A PATH argument that cannot be read at all (missing file, bad URL)."""
 
 

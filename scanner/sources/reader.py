@@ -67,7 +67,9 @@ def open_stream(raw: IO[bytes], cap: int) -> IO[bytes]:
     """Wrap a binary stream: transparent gunzip (sniffed by magic bytes, not by name) plus the cap."""
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(_ReadAdapter(raw), _CHUNK)
     head = buffered.peek(2)[:2]
-    inner: IO[bytes] = gzip.GzipFile(fileobj=buffered, mode="rb") if head == b"\x1f\x8b" else buffered
+    inner: IO[bytes] = (
+        gzip.GzipFile(fileobj=buffered, mode="rb") if head == b"\x1f\x8b" else buffered  # type: ignore[assignment]
+    )
     return io.BufferedReader(_CappedReader(inner, cap), _CHUNK)
 
 
