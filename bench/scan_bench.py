@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.workload import generate  # noqa: E402
+from bench.workload import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 AUDITWARDEN = str(Path(sys.executable).parent / "auditwarden")

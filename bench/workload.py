@@ -51,7 +51,7 @@ def _variants(samples: list[dict[str, Any]], n: int, rng: random.Random, cloud: 
 def generate(out: Path, aws_records: int, gcp_records: int, per_file: int = 5000, seed: int = 7) -> list[Path]:
     """Write the workload once (reused when the same size exists); return its files."""
     out.mkdir(parents=True, exist_ok=True)
-    stamp = out / f".done-{aws_records}-{gcp_records}-{per_file}-{seed}"
+    stamp = out.parent / f"{out.name}.done-{aws_records}-{gcp_records}-{per_file}-{seed}"
     if stamp.exists():
         return sorted(p for p in out.iterdir() if p.suffix == ".gz")
     for old in out.glob("*.gz"):

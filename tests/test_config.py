@@ -1,0 +1,55 @@
+"""Configuration: thresholds and switches from a file or AUDITWARDEN_CONFIG; errors name file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.config import load_config, parse_config
+from scanner.yamlio import YamlError
+
+
+def test_defaults_without_any_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AUDITWARDEN_CONFIG", raising=False)
+    c = load_config()
+    assert c.source == "<defaults>" and c.response.mode == "dry_run" and c.aggregation_window_seconds == 3600
+
+
+def test_env_points_at_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = tmp_path / "aw.yaml"
+    p.write_text("aggregation: {window_seconds: 600}\ndetectors: {anomaly: {enabled: false}, rules: true}\n"
+                 "limits: {max_decompressed_bytes: 1048576}\nresponse: {mode: enforce, max_actions_per_hour: 2,"
+                 " protected_principals: ['arn:aws:iam::*:role/break-glass*']}\n")
+    monkeypatch.setenv("AUDITWARDEN_CONFIG", str(p))
+    c = load_config()
+    assert c.aggregation_window_seconds == 600
+    assert not c.detector_enabled("anomaly") and c.detector_enabled("rules") and c.detector_enabled("other")
+    assert c.limits.max_decompressed_bytes == 1048576
+    assert c.response.mode == "enforce" and c.response.max_actions_per_hour == 2
+    assert c.response.protected_principals == ("arn:aws:iam::*:role/break-glass*",)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("aggregation:\n  window_seconds: -5\n", 2, "window_seconds must be an integer"),
+        ("detectors:\n  rules: maybe\n", 2, "detectors.rules must be"),
+        ("colour: blue\n", 1, "unknown key 'colour'"),
+        ("response:\n  mode: dry_run\n  mode: enforce\n", 3, "duplicate key"),
+        ("deploy_policy: {name: x}\n", 1, "deploy_policy must be a list"),
+        ("- just\n- a list\n", 1, "the configuration is a mapping"),
+    ],
+)
+def test_errors_name_the_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(YamlError) as e:
+        parse_config(text, "cfg.yaml")
+    assert e.value.line == line, str(e.value)
+    assert message in str(e.value)
+    assert str(e.value).startswith(f"cfg.yaml:{line}:")
+
+
+def test_unreadable_location_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(YamlError, match="cannot read configuration"):
+        load_config(str(tmp_path / "missing.yaml"))
