@@ -1,0 +1,52 @@
+"""The scan pipeline: streaming (memory does not grow with input), fast path, detector switches."""
+
+from __future__ import annotations
+
+import gzip
+import tracemalloc
+from pathlib import Path
+
+import orjson
+
+from scanner.config import Config
+from scanner.runner import run_scan
+from tests.conftest import AUDIT
+
+RECORD = orjson.loads((AUDIT / "formats" / "gcp_1_logentry_auditlog.json").read_bytes())
+
+
+def _ndjson_gz(path: Path, n: int) -> None:
+    with gzip.open(path, "wb", compresslevel=1) as fh:
+        for i in range(n):
+            fh.write(orjson.dumps({**RECORD, "insertId": f"id-{i}"}) + b"\n")
+
+
+def _peak_scan(path: Path) -> tuple[int, int]:
+    tracemalloc.start()
+    outcome = run_scan([str(path)], Config())
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak, outcome.stats.records
+
+
+def test_memory_does_not_grow_with_ndjson_size(tmp_path: Path) -> None:
+    small, big = tmp_path / "small.json.gz", tmp_path / "big.json.gz"
+    _ndjson_gz(small, 2_000)
+    _ndjson_gz(big, 16_000)
+    peak_small, n_small = _peak_scan(small)
+    peak_big, n_big = _peak_scan(big)
+    assert (n_small, n_big) == (2_000, 16_000)
+    big_bytes = len(gzip.decompress(big.read_bytes()))
+    # 8x the input must not cost anything like 8x the memory, nor the size of the input
+    assert peak_big < 2 * peak_small + 1_000_000
+    assert peak_big < big_bytes / 4
+
+
+def test_records_no_detector_wants_are_counted_but_not_normalized(tmp_path: Path) -> None:
+    p = tmp_path / "x.json.gz"
+    _ndjson_gz(p, 50)
+    outcome = run_scan([str(p)], Config(detectors={"rules": True}))
+    assert outcome.stats.records == 50
+    assert outcome.stats.events <= 50
+    off = run_scan([str(p)], Config(detectors={name: False for name in ("rules", "provenance")}))
+    assert off.stats.records == 50 and off.stats.events == 0 and off.findings == []
