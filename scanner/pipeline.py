@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from scanner.detect.aggregate import Aggregator
 from scanner.detect.detector import Detector
 from scanner.model.event import Event
 from scanner.model.finding import Finding
@@ -26,7 +27,7 @@ DetectorFactory = Callable[[], Sequence[Detector]]
 
 @dataclass
 class Batch:
-    findings: list[Finding] = field(default_factory=list)
+    findings: Aggregator
     stats: RunStats = field(default_factory=RunStats)
     rejected: list[Rejected] = field(default_factory=list)
 
@@ -69,9 +70,11 @@ def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Call
 
 
 class Scanner:
-    def __init__(self, reader: InputReader, detectors: Sequence[Detector]) -> None:
+    def __init__(self, reader: InputReader, detectors: Sequence[Detector],
+                 new_aggregator: Callable[[], Aggregator] = Aggregator) -> None:
         self.reader = reader
         self.detectors = tuple(detectors)
+        self.new_aggregator = new_aggregator
         self._wants: dict[tuple[str, str, str, str], tuple[Detector, ...]] = {}
 
     def _interested(self, rec: RawRecord) -> tuple[Detector, ...]:
@@ -85,7 +88,7 @@ class Scanner:
 
     def scan(self, names: Iterable[str], on_reject: Callable[[Rejected], None],
              on_input: Callable[[str], None] | None = None) -> Batch:
-        batch = Batch()
+        batch = Batch(self.new_aggregator())
         for name in names:
             for ev in iter_events(self.reader, name, batch.stats, on_reject, lambda r: bool(self._interested(r))):
                 for det in self.detectors:
@@ -119,17 +122,17 @@ def _scan_one(name: str) -> Batch:
     return batch
 
 
-def scan_parallel(make: Callable[[], Scanner], names: Sequence[str], jobs: int,
-                  on_reject: Callable[[Rejected], None],
+def scan_parallel(make: Callable[[], Scanner], new_aggregator: Callable[[], Aggregator], names: Sequence[str],
+                  jobs: int, on_reject: Callable[[Rejected], None],
                   on_input: Callable[[str], None] | None = None) -> Batch:
     """Spread inputs over `jobs` processes. Detectors with cross-input state finish in the parent."""
-    total = Batch()
+    total = Batch(new_aggregator())
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(make,)) as pool:
         for name, b in zip(names, pool.map(_scan_one, names, chunksize=1), strict=True):
-            total.findings.extend(b.findings)
+            total.findings.extend(b.findings.results())
             total.stats.merge(b.stats)
             for r in b.rejected:
                 on_reject(r)

@@ -39,19 +39,21 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
     state = open_state(state_path)
     t0 = time.perf_counter()
 
+    def new_aggregator() -> Aggregator:
+        return Aggregator(config.aggregation_window_seconds, config.max_event_ids)
+
     def make() -> Scanner:
         # Each worker opens its own state connection; SQLite serialises writers itself.
-        return Scanner(InputReader(config.limits), build_detectors(config, open_state(state_path)))
+        return Scanner(InputReader(config.limits), build_detectors(config, open_state(state_path)), new_aggregator)
 
     with _progress(progress, len(names)) as advance:
         if jobs > 1 and len(names) > 1:
-            batch = scan_parallel(make, names, jobs, on_reject, advance)
-            finishing = Scanner(InputReader(config.limits), build_detectors(config, state))
+            batch = scan_parallel(make, new_aggregator, names, jobs, on_reject, advance)
+            finishing = Scanner(InputReader(config.limits), build_detectors(config, state), new_aggregator)
         else:
-            finishing = Scanner(InputReader(config.limits), build_detectors(config, state))
+            finishing = Scanner(InputReader(config.limits), build_detectors(config, state), new_aggregator)
             batch = finishing.scan(names, on_reject, advance)
-    agg = Aggregator(config.aggregation_window_seconds, config.max_event_ids)
-    agg.extend(batch.findings)
+    agg = batch.findings
     agg.extend(finishing.finish())
     findings = agg.results()
     stats = batch.stats

@@ -147,4 +147,4 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
                           timeout=60)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert "not_json=1" in proc.stderr
+    assert "too_deep=1" in proc.stderr

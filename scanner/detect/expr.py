@@ -1,15 +1,35 @@
 """Match expressions over Events, compiled once into closures.
 
 Grammar (YAML):
-    expr      := mapping of  field-path → condition   (all entries must hold)
+    expr      := mapping of  path → condition        (every entry must hold)
                | {all: [expr, ...]} | {any: [expr, ...]} | {not: expr}   (as keys of the mapping)
-    field     := an Event field (`operation`, `principal_type`, `success`, ...) or `raw.<dotted.path>`;
-                 a path that crosses a list collects every element's value
-    condition := scalar                 equality
-               | [scalar, ...]          equality with any
-               | {op: arg, ...}         all ops must hold; ops below
+    path      := at the top: an Event field (`operation`, `principal_type`, `success`, ...) or
+                 `raw.<dotted.path>`; inside `any`/`json` (see below): a dotted path into that object.
+                 A path that crosses a list collects every element's value. `a|b|c` is the first
+                 of those paths that holds a value (e.g. a finding's resource: user, role or group).
+    condition := scalar                 equality (same type: "22" is not 22, true is not 1)
+               | [scalar, ...]          equality with any of them
+               | {op: arg, ...}         every op must hold
 
-A list-valued field satisfies a condition when any of its values does (except `exists`, `empty`).
+Operators:
+    equals: scalar|[scalars]   in: [scalars]          same as the plain forms above
+    glob / iglob: pattern(s)   fnmatch, whole string (iglob ignores case)
+    prefix / suffix / contains / icontains: string(s)
+    regex: pattern(s)          re.search
+    gt / gte / lt / lte: number          numbers, and strings that parse as numbers
+    covers: number|[numbers]   the value is a number or an "a-b" range (ports: 22, "22", "20-30")
+                               that includes any of the numbers
+    exists: true|false         present and not empty ("" , [] and {} count as absent)
+    not: condition             the condition does not hold (so it holds for an absent value)
+    any: expr                  some element of the list (an object) satisfies expr, whose paths
+                               are relative to that element; `all/any/not` work inside
+    json: expr                 the value is a JSON document in a string (IAM policy documents are);
+                               parse it and evaluate expr against the decoded object
+    eq_field / ne_field: path  equal / not equal to another top-level path of the same event
+                               (absent and "" are equal to each other)
+
+A list-valued path satisfies a condition when any of its values does, `ne_field` included ("some
+value differs"). `exists`, `not`, `any` and `json` look at the value as a whole.
 """
 
 from __future__ import annotations
@@ -19,19 +39,32 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import unquote
+
+import orjson
 
 from scanner.model.event import EVENT_FIELDS, Event
 
 Pred = Callable[[Event], bool]
 Getter = Callable[[Event], Any]
 ValuePred = Callable[[Any, Event], bool]
+#: A compiled expression: (the object paths are resolved against, the event) → bool.
+ScopedPred = Callable[[Any, Event], bool]
+#: Resolves a path against the current object: the Event at the top, a list element inside `any`.
+Resolver = Callable[[str, str], Callable[[Any], Any]]
 
 _MISSING = object()
 MISSING = _MISSING  # what a getter returns for an absent path
 
+#: A `json` document larger than this is not parsed (IAM caps inline policies at 10 KiB).
+JSON_MAX_CHARS = 256 * 1024
+
+_STR_OPS = ("glob", "iglob", "prefix", "suffix", "contains", "icontains", "regex")
+_NUM_OPS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
 
 class ExprError(ValueError):
-    """Bad expression; `path` says where inside the expression (e.g. `match.any[1].raw.x`)."""
+    """Bad expression; `where` says where inside the expression (e.g. `match.any[1].raw.x`)."""
 
     def __init__(self, where: str, message: str) -> None:
         super().__init__(f"{where}: {message}")
@@ -61,11 +94,30 @@ def _dig(value: Any, parts: tuple[str, ...]) -> Any:
     return value
 
 
+def _split(path: str, where: str) -> tuple[str, ...]:
+    parts = tuple(path.split("."))
+    if not path or not all(parts):
+        raise ExprError(where, f"bad path {path!r}")
+    return parts
+
+
+def _first_present(getters: list[Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    def get(obj: Any) -> Any:
+        for g in getters:
+            v = g(obj)
+            if _present(v):
+                return v
+        return _MISSING
+
+    return get
+
+
 def getter(path: str, where: str) -> Getter:
+    """A top-level path (Event field or `raw.<path>`) as a function of the event."""
+    if "|" in path:
+        return _first_present([getter(p.strip(), where) for p in path.split("|")])
     if path.startswith("raw."):
-        parts = tuple(path[4:].split("."))
-        if not all(parts):
-            raise ExprError(where, f"bad path {path!r}")
+        parts = _split(path[4:], where)
         return lambda ev: _dig(ev.raw, parts)
     if path == "raw":
         return lambda ev: ev.raw
@@ -73,7 +125,14 @@ def getter(path: str, where: str) -> Getter:
         raise ExprError(where, f"unknown field {path!r} (Event fields: {', '.join(sorted(EVENT_FIELDS))})")
     if path == "success":
         return lambda ev: ev.success
-    return operator.attrgetter(path)  # type: ignore[return-value]
+    return operator.attrgetter(path)
+
+
+def _element_getter(path: str, where: str) -> Callable[[Any], Any]:
+    if "|" in path:
+        return _first_present([_element_getter(p.strip(), where) for p in path.split("|")])
+    parts = _split(path, where)
+    return lambda obj: _dig(obj, parts)
 
 
 def _values(v: Any) -> list[Any]:
@@ -82,6 +141,14 @@ def _values(v: Any) -> list[Any]:
     if isinstance(v, (list, tuple)):
         return list(v)
     return [v]
+
+
+def _present(v: Any) -> bool:
+    if v is _MISSING or v is None or v == "":
+        return False
+    if isinstance(v, (list, tuple, Mapping)):
+        return len(v) > 0
+    return True
 
 
 def _scalar_pred(test: Callable[[Any], bool]) -> ValuePred:
@@ -97,15 +164,29 @@ def _as_list(arg: Any) -> list[Any]:
     return list(arg) if isinstance(arg, list) else [arg]
 
 
-def _str_ops(op: str, arg: Any, where: str) -> ValuePred:
+def _typed(x: Any) -> tuple[type, Any]:
+    # YAML `1` must not match a JSON `true` (True == 1 in Python): compare type and value.
+    return (type(x), x)
+
+
+def _equality(cond: Any, where: str) -> ValuePred:
+    choices = _as_list(cond)
+    if not all(c is None or isinstance(c, (str, int, float, bool)) for c in choices):
+        raise ExprError(where, "equality takes scalars only (use `any:` for alternatives)")
+    if len(choices) == 1:
+        want = _typed(choices[0])
+        return _scalar_pred(lambda x: not isinstance(x, (dict, list)) and _typed(x) == want)
+    wanted = {_typed(c) for c in choices}
+    return _scalar_pred(lambda x: not isinstance(x, (dict, list)) and _typed(x) in wanted)
+
+
+def _str_op(op: str, arg: Any, where: str) -> ValuePred:
     pats = _as_list(arg)
-    if not all(isinstance(p, str) for p in pats):
+    if not pats or not all(isinstance(p, str) for p in pats):
         raise ExprError(where, f"{op} takes a string or a list of strings")
-    if op == "glob":
-        rx = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in pats), re.S)
-        return _scalar_pred(lambda x: isinstance(x, str) and rx.match(x) is not None)
-    if op == "iglob":
-        rx = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in pats), re.S | re.I)
+    if op in ("glob", "iglob"):
+        flags = re.S | (re.I if op == "iglob" else 0)
+        rx = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in pats), flags)
         return _scalar_pred(lambda x: isinstance(x, str) and rx.match(x) is not None)
     if op == "prefix":
         tp = tuple(pats)
@@ -118,7 +199,6 @@ def _str_ops(op: str, arg: Any, where: str) -> ValuePred:
     if op == "icontains":
         low = [p.lower() for p in pats]
         return _scalar_pred(lambda x: isinstance(x, str) and any(p in x.lower() for p in low))
-    # regex
     try:
         rx2 = re.compile("|".join(f"(?:{p})" for p in pats))
     except re.error as e:
@@ -126,10 +206,14 @@ def _str_ops(op: str, arg: Any, where: str) -> ValuePred:
     return _scalar_pred(lambda x: isinstance(x, str) and rx2.search(x) is not None)
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
 def _num_op(op: str, arg: Any, where: str) -> ValuePred:
-    if not isinstance(arg, (int, float)) or isinstance(arg, bool):
+    if not _is_number(arg):
         raise ExprError(where, f"{op} takes a number")
-    cmp = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}[op]
+    cmp = _NUM_OPS[op]
 
     def test(x: Any) -> bool:
         if isinstance(x, str):
@@ -137,43 +221,117 @@ def _num_op(op: str, arg: Any, where: str) -> ValuePred:
                 x = float(x)
             except ValueError:
                 return False
-        return isinstance(x, (int, float)) and not isinstance(x, bool) and cmp(x, arg)
+        return _is_number(x) and bool(cmp(x, arg))
 
     return _scalar_pred(test)
 
 
+def _span(x: Any) -> tuple[int, int] | None:
+    """A port-like value as an inclusive range: 22 → (22, 22), "20-30" → (20, 30); else None."""
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, int):
+        return (x, x)
+    if isinstance(x, str):
+        lo, sep, hi = x.strip().partition("-")
+        try:
+            a = int(lo)
+            b = int(hi) if sep else a
+        except ValueError:
+            return None
+        return (a, b) if a <= b else None
+    return None
+
+
+def _covers_op(arg: Any, where: str) -> ValuePred:
+    nums = _as_list(arg)
+    if not nums or not all(isinstance(n, int) and not isinstance(n, bool) for n in nums):
+        raise ExprError(where, "covers takes an integer or a list of integers")
+
+    def test(x: Any) -> bool:
+        s = _span(x)
+        return s is not None and any(s[0] <= n <= s[1] for n in nums)
+
+    return _scalar_pred(test)
+
+
+def _decode_json(x: Any) -> Any:
+    """A JSON document held in a string (possibly URL-encoded, as some CloudTrail fields are)."""
+    if isinstance(x, Mapping):
+        return x
+    if not isinstance(x, str) or len(x) > JSON_MAX_CHARS:
+        return _MISSING
+    text = x.strip()
+    if text.startswith("%7B") or text.startswith("%7b"):
+        text = unquote(text)
+    try:
+        return orjson.loads(text)  # orjson bounds nesting depth itself
+    except orjson.JSONDecodeError:
+        return _MISSING
+
+
+def _json_op(arg: Any, where: str) -> ValuePred:
+    sub = _compile(arg, where, _element_getter)
+
+    def pred(v: Any, ev: Event) -> bool:
+        for item in _values(v) if isinstance(v, (list, tuple)) else [v]:
+            doc = _decode_json(item)
+            if isinstance(doc, Mapping) and sub(doc, ev):
+                return True
+        return False
+
+    return pred
+
+
+def _any_op(arg: Any, where: str) -> ValuePred:
+    sub = _compile(arg, where, _element_getter)
+    return lambda v, ev: any(isinstance(x, Mapping) and sub(x, ev) for x in _values(v))
+
+
+def _field_op(op: str, arg: Any, where: str) -> ValuePred:
+    if not isinstance(arg, str):
+        raise ExprError(where, f"{op} takes a top-level path")
+    other = getter(arg, where)
+    same = op == "eq_field"
+
+    def pred(v: Any, ev: Event) -> bool:
+        o = _norm(other(ev))
+        vals = list(v) if isinstance(v, (list, tuple)) and v else [v]
+        return any((_norm(x) == o) == same for x in vals)
+
+    return pred
+
+
+def _norm(v: Any) -> Any:
+    return None if v is _MISSING or v is None or v == "" else v
+
+
 def _condition(cond: Any, where: str) -> ValuePred:
-    if isinstance(cond, list):
-        if not all(not isinstance(c, (dict, list)) for c in cond):
-            raise ExprError(where, "a list condition holds scalars only (use `any:` for alternatives)")
-        choices = set(cond)
-        return _scalar_pred(lambda x: not isinstance(x, (dict, list)) and x in choices)
     if not isinstance(cond, Mapping):
-        return _scalar_pred(lambda x: x == cond and type(x) is type(cond))
+        return _equality(cond, where)
     preds: list[ValuePred] = []
     for op, arg in cond.items():
         w = f"{where}.{op}"
-        if op == "equals":
-            preds.append(_condition(arg, w))
-        elif op == "in":
-            preds.append(_condition(_as_list(arg), w))
-        elif op in ("glob", "iglob", "prefix", "suffix", "contains", "icontains", "regex"):
-            preds.append(_str_ops(op, arg, w))
-        elif op in ("gt", "gte", "lt", "lte"):
+        if op in ("equals", "in"):
+            preds.append(_equality(arg, w))
+        elif op in _STR_OPS:
+            preds.append(_str_op(op, arg, w))
+        elif op in _NUM_OPS:
             preds.append(_num_op(op, arg, w))
+        elif op == "covers":
+            preds.append(_covers_op(arg, w))
         elif op == "exists":
-            want = bool(arg)
-            preds.append(lambda v, ev, want=want: (len(_values(v)) > 0 and v != "") == want)
+            if not isinstance(arg, bool):
+                raise ExprError(w, "exists takes true or false")
+            preds.append(_exists_op(arg))
         elif op == "not":
-            inner = _condition(arg, w)
-            preds.append(lambda v, ev, inner=inner: not inner(v, ev))
-        elif op == "any":  # some element (an object) of a list satisfies a sub-expression
-            sub = _compile_on_mapping(arg, w)
-            preds.append(lambda v, ev, sub=sub: any(isinstance(x, Mapping) and sub(x, ev) for x in _values(v)))
+            preds.append(_negate(_condition(arg, w)))
+        elif op == "any":
+            preds.append(_any_op(arg, w))
+        elif op == "json":
+            preds.append(_json_op(arg, w))
         elif op in ("eq_field", "ne_field"):
-            other = getter(str(arg), w)
-            same = op == "eq_field"
-            preds.append(lambda v, ev, other=other, same=same: (_norm(v) == _norm(other(ev))) == same)
+            preds.append(_field_op(op, arg, w))
         else:
             raise ExprError(w, f"unknown operator {op!r}")
     if not preds:
@@ -183,41 +341,45 @@ def _condition(cond: Any, where: str) -> ValuePred:
     return lambda v, ev: all(p(v, ev) for p in preds)
 
 
-def _norm(v: Any) -> Any:
-    return None if v is _MISSING or v == "" else v
+def _exists_op(want: bool) -> ValuePred:
+    return lambda v, ev: _present(v) == want
 
 
-def _compile_on_mapping(expr: Any, where: str) -> Callable[[Mapping[str, Any], Event], bool]:
-    """Sub-expression evaluated against one list element (plain mapping, paths without `raw.`)."""
-    if not isinstance(expr, Mapping) or not expr:
-        raise ExprError(where, "`any` takes a non-empty mapping of path → condition")
-    checks: list[tuple[tuple[str, ...], ValuePred]] = []
-    for path, cond in expr.items():
-        checks.append((tuple(str(path).split(".")), _condition(cond, f"{where}.{path}")))
-    return lambda m, ev: all(p(_dig(m, parts), ev) for parts, p in checks)
+def _negate(p: Callable[[Any, Event], bool]) -> Callable[[Any, Event], bool]:
+    return lambda x, ev: not p(x, ev)
 
 
-def compile_expr(expr: Any, where: str = "match") -> Pred:
+def _all_of(subs: list[ScopedPred]) -> ScopedPred:
+    return lambda obj, ev: all(s(obj, ev) for s in subs)
+
+
+def _any_of(subs: list[ScopedPred]) -> ScopedPred:
+    return lambda obj, ev: any(s(obj, ev) for s in subs)
+
+
+def _test_path(get: Callable[[Any], Any], cond: ValuePred) -> ScopedPred:
+    return lambda obj, ev: cond(get(obj), ev)
+
+
+def _compile(expr: Any, where: str, resolve: Resolver) -> ScopedPred:
     if not isinstance(expr, Mapping) or not expr:
         raise ExprError(where, "an expression is a non-empty mapping")
-    preds: list[Pred] = []
+    preds: list[ScopedPred] = []
     for key, val in expr.items():
         w = f"{where}.{key}"
         if key in ("all", "any"):
             if not isinstance(val, list) or not val:
                 raise ExprError(w, f"`{key}` takes a non-empty list of expressions")
-            subs = [compile_expr(e, f"{w}[{i}]") for i, e in enumerate(val)]
-            if key == "all":
-                preds.append(lambda ev, subs=subs: all(s(ev) for s in subs))
-            else:
-                preds.append(lambda ev, subs=subs: any(s(ev) for s in subs))
+            subs = [_compile(e, f"{w}[{i}]", resolve) for i, e in enumerate(val)]
+            preds.append(_all_of(subs) if key == "all" else _any_of(subs))
         elif key == "not":
-            inner = compile_expr(val, w)
-            preds.append(lambda ev, inner=inner: not inner(ev))
+            preds.append(_negate(_compile(val, w, resolve)))
         else:
-            get = getter(str(key), w)
-            cond = _condition(val, w)
-            preds.append(lambda ev, get=get, cond=cond: cond(get(ev), ev))
-    if len(preds) == 1:
-        return preds[0]
-    return lambda ev: all(p(ev) for p in preds)
+            preds.append(_test_path(resolve(str(key), w), _condition(val, w)))
+    return preds[0] if len(preds) == 1 else _all_of(preds)
+
+
+def compile_expr(expr: Any, where: str = "match") -> Pred:
+    """Compile a rule's `match` into a predicate over Events; ExprError names the bad spot."""
+    scoped = _compile(expr, where, getter)
+    return lambda ev: scoped(ev, ev)
