@@ -20,7 +20,7 @@ from scanner.normalize import NormalizeError, normalize
 from scanner.normalize.keys import quick_key
 from scanner.ops.stats import RunStats
 from scanner.sources.paths import InputReader
-from scanner.sources.records import RawRecord, Rejected, sample_of
+from scanner.sources.records import RawRecord, Rejected, record_sample
 
 DetectorFactory = Callable[[], Sequence[Detector]]
 
@@ -47,7 +47,7 @@ def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Call
                     continue
                 ev = normalize(item)
             except NormalizeError as e:
-                rej = Rejected(item.origin, e.reason, e.detail, sample_of(repr(dict(item.data))[:300]))
+                rej = Rejected(item.origin, e.reason, e.detail, record_sample(item.data))
                 stats.rejected[rej.reason] += 1
                 on_reject(rej)
                 continue

@@ -85,24 +85,30 @@ def _mfa(rec: Mapping[str, Any], ui: Mapping[str, Any]) -> bool | None:
 
 
 def _resources(rec: Mapping[str, Any]) -> tuple[str, ...]:
-    out: list[str] = []
+    """resources[] ARNs first, then what well-known request parameters name; each once."""
+    out: dict[str, None] = {}  # an ordered set
     res = rec.get("resources")
     if isinstance(res, list):
         for r in res:
             if isinstance(r, dict):
                 a = r.get("ARN") or r.get("arn")
                 if isinstance(a, str) and a:
-                    out.append(a)
+                    out[a] = None
     params = rec.get("requestParameters")
     if isinstance(params, dict):
+        skip: set[str] = set()
         bucket = params.get("bucketName")
-        key = params.get("key")
-        if isinstance(bucket, str) and isinstance(key, str):
-            out.append(f"arn:aws:s3:::{bucket}/{key}")
+        if isinstance(bucket, str) and bucket and rec.get("eventSource") == "s3.amazonaws.com":
+            # S3 names buckets and objects by ARN in resources[]; a bare key means nothing alone
+            key = params.get("key")
+            if isinstance(key, str) and key:
+                out[f"arn:aws:s3:::{bucket}/{key}"] = None
+            out[f"arn:aws:s3:::{bucket}"] = None
+            skip = {"bucketName", "key"}
         for k in RESOURCE_KEYS:
             v = params.get(k)
-            if isinstance(v, str) and v and v not in out:
-                out.append(v)
+            if k not in skip and isinstance(v, str) and v:
+                out[v] = None
     return tuple(out)
 
 

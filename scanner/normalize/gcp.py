@@ -48,11 +48,47 @@ def _log_parts(log_name: str) -> tuple[str, str]:
 
 
 def federated_subject(principal_subject: str) -> str:
-    """The OIDC/SAML subject inside a workload-identity principal URI, else ""."""
+    """The OIDC/SAML subject inside a federated principal identifier, else "".
+
+    Workload and workforce pools name a caller `principal://iam.googleapis.com/<pool>/subject/<sub>`
+    (some references spell it `subjects/`); GKE workload identity still uses the legacy
+    `serviceAccount:<project>.svc.id.goog[<namespace>/<ksa>]`.
+    """
     if principal_subject.startswith("principal://"):
-        _, sep, subject = principal_subject.partition("/subject/")
+        for marker in ("/subject/", "/subjects/"):
+            _, sep, subject = principal_subject.partition(marker)
+            if sep:
+                return subject
+        return ""
+    if principal_subject.startswith("serviceAccount:") and principal_subject.endswith("]"):
+        _, sep, subject = principal_subject[:-1].partition("[")
         return subject if sep else ""
     return ""
+
+
+#: IAM member prefixes a principalSubject carries, → our principal_type.
+_SUBJECT_KINDS = {"user": "user", "serviceAccount": "serviceAccount", "group": "group", "domain": "domain"}
+
+
+def principal_type(email: str, subject: str) -> str:
+    """user | serviceAccount | federated | group | domain | "" from principalEmail / principalSubject."""
+    if email:
+        return "serviceAccount" if email.endswith(".gserviceaccount.com") else "user"
+    if subject.startswith(("principal://", "principalSet://")) or federated_subject(subject):
+        return "federated"
+    kind, sep, _ = subject.partition(":")
+    return _SUBJECT_KINDS.get(kind, "") if sep else ""
+
+
+def _status_code(code: Any) -> int:
+    # proto3 JSON writes int32 as a number but readers must accept the decimal string form too.
+    if isinstance(code, int) and not isinstance(code, bool):
+        return code
+    if isinstance(code, float) and code.is_integer():
+        return int(code)
+    if isinstance(code, str) and code.isascii() and code.isdigit() and len(code) < 10:
+        return int(code)
+    raise NormalizeError("wrong_type", f"status.code must be an integer, got {type(code).__name__}")
 
 
 def _account(entry: Mapping[str, Any], parent: str) -> str:
@@ -77,6 +113,12 @@ def _region(entry: Mapping[str, Any], payload: Mapping[str, Any]) -> str:
     return ""
 
 
+def mapped_principal(payload: Mapping[str, Any]) -> str:
+    meta = payload.get("metadata")
+    v = meta.get("mapped_principal") if isinstance(meta, dict) else None
+    return v if isinstance(v, str) else ""
+
+
 def normalize_logentry(entry: Mapping[str, Any]) -> Event:
     payload = _map(entry, "protoPayload")
     ts = entry.get("timestamp") or entry.get("receiveTimestamp")
@@ -87,20 +129,16 @@ def normalize_logentry(entry: Mapping[str, Any]) -> Event:
     log_name = _str(entry, "logName")
     parent, log_id = _log_parts(log_name)
     if not payload:
-        return _non_audit(entry, ts, parent, log_id)
+        return _non_audit(entry, ts, parent)
     auth = _map(payload, "authenticationInfo")
     email = _str(auth, "principalEmail")
     subject_uri = _str(auth, "principalSubject")
-    principal = email or subject_uri
-    if email.endswith(".gserviceaccount.com"):
-        ptype = "serviceAccount"
-    elif email:
-        ptype = "user"
-    elif subject_uri.startswith(("principal://", "principalSet://")):
-        ptype = "federated"
-    else:
-        ptype = subject_uri.partition(":")[0] if ":" in subject_uri else ""
-    oidc = federated_subject(subject_uri)
+    # An STS token exchange logs the IdP's raw subject in principalSubject and the pool's name for
+    # the caller in metadata.mapped_principal; the latter is the stable principal.
+    mapped = mapped_principal(payload) if not email else ""
+    principal = email or mapped or subject_uri
+    ptype = principal_type(email, mapped or subject_uri)
+    oidc = federated_subject(mapped) or federated_subject(subject_uri) or (subject_uri if mapped else "")
     chain: list[str] = []
     deleg = auth.get("serviceAccountDelegationInfo")
     if isinstance(deleg, list):
@@ -111,7 +149,7 @@ def normalize_logentry(entry: Mapping[str, Any]) -> Event:
             third = _map(hop, "thirdPartyPrincipal")
             who = _str(first, "principalEmail") or _str(hop, "principalSubject")
             if third and not who:
-                who = str(third.get("thirdPartyClaims", ""))[:200]
+                who = _claims_label(third.get("thirdPartyClaims"))
             if who:
                 chain.append(who)
             if not oidc:
@@ -126,13 +164,9 @@ def normalize_logentry(entry: Mapping[str, Any]) -> Event:
                 if isinstance(p, str) and p not in perms:
                     perms.append(p)
     status = _map(payload, "status")
-    code = status.get("code")
-    if code is None or code == 0:
-        err = ""
-    elif isinstance(code, int):
-        err = RPC_CODES.get(code, str(code))
-    else:
-        raise NormalizeError("wrong_type", "status.code must be an integer")
+    raw_code = status.get("code")
+    code = 0 if raw_code is None else _status_code(raw_code)
+    err = RPC_CODES.get(code, str(code)) if code else ""
     meta = _map(payload, "requestMetadata")
     resources = []
     rname = _str(payload, "resourceName")
@@ -168,11 +202,25 @@ def normalize_logentry(entry: Mapping[str, Any]) -> Event:
     )
 
 
-def _non_audit(entry: Mapping[str, Any], ts: str, parent: str, log_id: str) -> Event:
+def _claims_label(claims: Any) -> str:
+    """A short, stable label for a third-party principal: its subject-like claim, else a marker.
+    (str() of attacker-controlled nesting could exhaust the stack; pick scalars only.)"""
+    if isinstance(claims, dict):
+        for k in ("sub", "subject", "principal", "email", "name"):
+            v = claims.get(k)
+            if isinstance(v, str) and v:
+                return v[:200]
+    return "thirdPartyPrincipal"
+
+
+def non_audit_key(entry: Mapping[str, Any]) -> tuple[str, str]:
+    """(service, operation) of a LogEntry without an AuditLog payload: resource type and log id."""
+    return _str(_map(entry, "resource"), "type"), _log_parts(_str(entry, "logName"))[1].replace("%2F", "/")
+
+
+def _non_audit(entry: Mapping[str, Any], ts: str, parent: str) -> Event:
     """Flow logs, load-balancer logs and other LogEntries a sink may deliver: keep, don't guess."""
-    resource = _map(entry, "resource")
-    rtype = _str(resource, "type")
-    lid = log_id.replace("%2F", "/")
+    rtype, lid = non_audit_key(entry)
     return Event(
         "gcp",
         _str(entry, "insertId"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from scanner.normalize.aws_names import strip_version_suffix
 from scanner.normalize.errors import NormalizeError
+from scanner.normalize.gcp import mapped_principal, non_audit_key, principal_type
 from scanner.sources.records import CLOUDTRAIL, EVENTBRIDGE, GCP_LOGENTRY, RawRecord
 
 QuickKey = tuple[str, str, str, str]  # (cloud, service, operation, principal_type)
@@ -28,6 +29,18 @@ def _req(v: Any, what: str) -> str:
     raise NormalizeError("wrong_type", f"{what} must be a string")
 
 
+def _opt(v: Any, what: str) -> str:
+    # Read as the full mapper reads it: absent or null is "", a scalar is its text, an object or
+    # a list is a wrong type.
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, (int, float, bool)):
+        return str(v)
+    raise NormalizeError("wrong_type", f"{what} must be a string")
+
+
 def quick_key(rec: RawRecord) -> QuickKey:
     """Raises NormalizeError when the fields it reads have the wrong types."""
     d = rec.data
@@ -35,22 +48,25 @@ def quick_key(rec: RawRecord) -> QuickKey:
         ui = d.get("userIdentity")
         if ui is not None and not isinstance(ui, Mapping):
             raise NormalizeError("wrong_type", "userIdentity must be an object")
-        ptype = _s(ui.get("type")) if ui else ""
+        ptype = _opt(ui.get("type"), "userIdentity.type") if ui else ""
         op = strip_version_suffix(_req(d.get("eventName"), "eventName"))
         return "aws", _req(d.get("eventSource"), "eventSource"), op, ptype
     if rec.kind == GCP_LOGENTRY:
         p = d.get("protoPayload")
-        if isinstance(p, Mapping):
+        if isinstance(p, Mapping) and p:
             auth = p.get("authenticationInfo")
             if auth is not None and not isinstance(auth, Mapping):
                 raise NormalizeError("wrong_type", "authenticationInfo must be an object")
-            email = _s(auth.get("principalEmail")) if isinstance(auth, Mapping) else ""
-            ptype = "serviceAccount" if email.endswith(".gserviceaccount.com") else ("user" if email else "")
-            svc = _req(p.get("serviceName", ""), "serviceName")
-            return "gcp", svc, _req(p.get("methodName", ""), "methodName"), ptype
-        if p is not None:
+            email = _opt(auth.get("principalEmail"), "principalEmail") if isinstance(auth, Mapping) else ""
+            subject = _opt(auth.get("principalSubject"), "principalSubject") if isinstance(auth, Mapping) else ""
+            mapped = "" if email else mapped_principal(p)
+            ptype = principal_type(email, mapped or subject)
+            svc = _opt(p.get("serviceName"), "serviceName")
+            return "gcp", svc, _opt(p.get("methodName"), "methodName"), ptype
+        if p is not None and not isinstance(p, Mapping):
             raise NormalizeError("wrong_type", "protoPayload must be an object")
-        return "gcp", "", "", ""
+        service, operation = non_audit_key(d)
+        return "gcp", service, operation, ""
     if rec.kind == EVENTBRIDGE:
         detail = d.get("detail")
         code = _s(detail.get("eventTypeCode")) if isinstance(detail, Mapping) else ""

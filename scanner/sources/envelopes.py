@@ -11,6 +11,7 @@ import binascii
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import unquote_plus
 
 import orjson
 
@@ -36,6 +37,19 @@ def _is_cloudtrail_record(d: Mapping[str, Any]) -> bool:
 
 def _is_logentry(d: Mapping[str, Any]) -> bool:
     return "protoPayload" in d or ("logName" in d and "insertId" in d)
+
+
+def _is_pubsub_type(t: Any) -> bool:
+    return isinstance(t, str) and "PubsubMessage" in t
+
+
+#: SNS messages that are part of subscribing an endpoint, not payloads.
+_SNS_HANDSHAKES = frozenset({"SubscriptionConfirmation", "UnsubscribeConfirmation"})
+
+
+def json_error_reason(e: orjson.JSONDecodeError) -> str:
+    """orjson refuses nesting deeper than 1024 levels; say so rather than calling it not JSON."""
+    return "too_deep" if "depth limit" in str(e) or "recursion" in str(e) else "not_json"
 
 
 def _b64_json(data: Any, origin: str, limits: Limits) -> Any:
@@ -87,11 +101,16 @@ def _unwrap_object(
 ) -> Iterator[Item]:
     nxt = depth + 1
     # --- AWS ---------------------------------------------------------------------------------
+    # SQS and SNS records as Lambda receives them carry no eventName: test them before CloudTrail.
+    if d.get("eventSource") == "aws:sqs" and "body" in d:
+        yield from _sqs_message(d, origin, limits, read_object, nxt)
+        return
+    if d.get("EventSource") == "aws:sns" and isinstance(d.get("Sns"), dict):
+        yield from unwrap(d["Sns"], origin + "#Sns", limits, read_object, nxt)
+        return
     if _is_cloudtrail_record(d) and "detail-type" not in d:
         if d.get("eventSource") == "aws:s3" and isinstance(d.get("s3"), dict):
             yield from _s3_notification(d, origin, limits, read_object, nxt)
-        elif d.get("eventSource") == "aws:sqs" and "body" in d:
-            yield from _sqs_message(d, origin, limits, read_object, nxt)
         else:
             yield RawRecord(CLOUDTRAIL, d, origin)
         return
@@ -111,7 +130,9 @@ def _unwrap_object(
         return
     if "detail-type" in d and "detail" in d:
         detail = d["detail"]
-        if isinstance(detail, dict) and _is_cloudtrail_record(detail):
+        if d.get("source") == "aws.s3" and d.get("detail-type") == "Object Created" and isinstance(detail, dict):
+            yield from _s3_eventbridge(detail, origin, read_object)
+        elif isinstance(detail, dict) and _is_cloudtrail_record(detail):
             yield RawRecord(CLOUDTRAIL, detail, origin)
         elif isinstance(detail, dict):
             yield RawRecord(EVENTBRIDGE, d, origin)
@@ -129,6 +150,27 @@ def _unwrap_object(
     if d.get("Type") == "Notification" and "Message" in d:  # SNS
         yield from _embedded_json(d["Message"], origin + "#Message", limits, read_object, nxt)
         return
+    sns_type = d.get("Type")
+    if isinstance(sns_type, str) and sns_type in _SNS_HANDSHAKES and "Message" in d:
+        yield Skipped(origin, "sns_subscription_message")
+        return
+    if isinstance(d.get("s3Bucket"), str) and isinstance(d.get("s3ObjectKey"), list):
+        # CloudTrail's own SNS notice of a delivered log file (CloudTrail → SNS → SQS → reader)
+        for i, key in enumerate(d["s3ObjectKey"]):
+            if isinstance(key, str) and key:
+                yield from _read_notified_object(d["s3Bucket"], key, f"{origin}#s3ObjectKey[{i}]", read_object)
+            else:
+                yield Rejected(f"{origin}#s3ObjectKey[{i}]", "bad_envelope", "s3ObjectKey entry is not a key")
+        return
+    if d.get("Event") == "s3:TestEvent":  # S3 sends it once when a notification is configured
+        yield Skipped(origin, "s3_test_event")
+        return
+    messages = d.get("Messages")  # `aws sqs receive-message` output
+    if isinstance(messages, list) and messages and all(isinstance(m, dict) and "Body" in m for m in messages):
+        for i, m in enumerate(messages):
+            where = f"{origin}#Messages[{i}]"
+            yield from _embedded_json(m["Body"], where, limits, read_object, nxt)
+        return
     # --- GCP ---------------------------------------------------------------------------------
     if _is_logentry(d):
         yield RawRecord(GCP_LOGENTRY, d, origin)
@@ -141,10 +183,10 @@ def _unwrap_object(
         yield from _pubsub_data(msg["data"], origin + "#message.data", limits, read_object, nxt)
         return
     ev = d.get("event")
-    if isinstance(ev, dict) and "data" in ev and "PubsubMessage" in str(ev.get("@type", "")):
+    if isinstance(ev, dict) and "data" in ev and _is_pubsub_type(ev.get("@type")):
         yield from _pubsub_data(ev["data"], origin + "#event.data", limits, read_object, nxt)
         return
-    if "PubsubMessage" in str(d.get("@type", "")) and "data" in d:  # gen1 background event, bare
+    if _is_pubsub_type(d.get("@type")) and "data" in d:  # gen1 background event, bare
         yield from _pubsub_data(d["data"], origin + "#data", limits, read_object, nxt)
         return
     if "entries" in d and isinstance(d["entries"], list):  # logging API entries.list response
@@ -167,7 +209,7 @@ def _embedded_json(
     try:
         inner = orjson.loads(text)
     except orjson.JSONDecodeError as e:
-        yield Rejected(origin, "not_json", str(e), sample_of(text))
+        yield Rejected(origin, json_error_reason(e), str(e), sample_of(text))
         return
     yield from unwrap(inner, origin, limits, read_object, depth)
 
@@ -208,30 +250,47 @@ def _s3_notification(
     d: dict[str, Any], origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
 ) -> Iterator[Item]:
     s3 = d["s3"]
-    bucket = (s3.get("bucket") or {}).get("name")
-    key = (s3.get("object") or {}).get("key")
-    if not isinstance(bucket, str) or not isinstance(key, str):
+    bucket, key = _name_of(s3.get("bucket"), "name"), _name_of(s3.get("object"), "key")
+    if not bucket or not key:
         yield Rejected(origin, "bad_envelope", "S3 notification without bucket name or object key")
         return
-    if not str(d.get("eventName", "")).startswith("ObjectCreated"):
+    name = d.get("eventName")
+    if not (isinstance(name, str) and name.startswith("ObjectCreated")):
         yield Skipped(origin, "s3_notification_not_object_created")
         return
+    # Keys in notifications are URL-encoded (spaces as '+').
+    yield from _read_notified_object(bucket, unquote_plus(key), origin, read_object)
+
+
+def _s3_eventbridge(detail: dict[str, Any], origin: str, read_object: ObjectReader | None) -> Iterator[Item]:
+    """S3 "Object Created" delivered through EventBridge: the same notification, another envelope."""
+    bucket, key = _name_of(detail.get("bucket"), "name"), _name_of(detail.get("object"), "key")
+    if not bucket or not key:
+        yield Rejected(origin, "bad_envelope", "S3 'Object Created' event without bucket name or object key")
+        return
+    yield from _read_notified_object(bucket, key, origin, read_object)
+
+
+def _name_of(obj: Any, field: str) -> str:
+    v = obj.get(field) if isinstance(obj, dict) else None
+    return v if isinstance(v, str) else ""
+
+
+def _read_notified_object(bucket: str, key: str, origin: str, read_object: ObjectReader | None) -> Iterator[Item]:
     if "CloudTrail-Digest" in key:
         yield Skipped(f"s3://{bucket}/{key}", "cloudtrail_digest")
         return
     if read_object is None:
         yield Rejected(origin, "s3_unavailable", f"cannot read s3://{bucket}/{key} without an S3 client")
         return
-    # Keys in notifications are URL-encoded (spaces as '+').
-    from urllib.parse import unquote_plus
-
-    yield from read_object(bucket, unquote_plus(key), origin)
+    yield from read_object(bucket, key, origin)
 
 
 def _sqs_message(
     d: dict[str, Any], origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
 ) -> Iterator[Item]:
-    where = f"{origin}#sqs:{d.get('messageId', '?')}"
+    mid = d.get("messageId")
+    where = f"{origin}#sqs:{mid if isinstance(mid, str) else '?'}"
     yield from _embedded_json(d.get("body"), where, limits, read_object, depth)
 
 
@@ -239,7 +298,8 @@ def _cloudevent(
     d: dict[str, Any], origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
 ) -> Iterator[Item]:
     data = d["data"]
-    ce_type = str(d.get("type", ""))
+    ce_type = d.get("type")
+    ce_type = ce_type if isinstance(ce_type, str) else ""
     if isinstance(data, str) and "audit.log" in ce_type:  # binary-ish: data as base64 LogEntry
         yield from _pubsub_data(data, origin + "#data", limits, read_object, depth)
         return
@@ -252,7 +312,8 @@ def _pubsub_data(
     try:
         inner = _b64_json(data, origin, limits)
     except (binascii.Error, ValueError, orjson.JSONDecodeError) as e:
-        sample = data if isinstance(data, str) else repr(data)
+        # repr() of attacker-controlled nesting can itself blow the stack: name the type instead.
+        sample = data if isinstance(data, str) else f"<{type(data).__name__}>"
         yield Rejected(origin, "bad_pubsub_payload", str(e), sample_of(sample))
         return
     yield from unwrap(inner, origin, limits, read_object, depth)
@@ -263,4 +324,4 @@ def gunzip_payload(raw: bytes, cap: int) -> bytes:
     return _gunzip_capped(raw, cap) if raw[:2] == b"\x1f\x8b" else raw
 
 
-__all__ = ["ObjectReader", "gunzip_payload", "unwrap"]
+__all__ = ["ObjectReader", "gunzip_payload", "json_error_reason", "unwrap"]

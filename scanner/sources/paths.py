@@ -15,6 +15,10 @@ from scanner.sources.limits import Limits
 from scanner.sources.reader import read_items
 from scanner.sources.records import Item, Rejected, Skipped
 
+#: Notifications inside an S3 object that name further objects are followed this many times, no more
+#: (an archive of SQS messages naming CloudTrail objects is one hop; an object naming itself, a loop).
+MAX_NOTIFICATION_HOPS = 2
+
 
 class InputError(ValueError):
     """A PATH argument that cannot be read at all (missing file, bad URL)."""
@@ -111,16 +115,28 @@ class InputReader:
             fh.close()
 
     def read_s3_object(self, bucket: str, key: str, origin: str = "") -> Iterator[Item]:
+        """Read one object a notification or a PATH names (an ObjectReader)."""
+        return self._read_s3(bucket, key, 0)
+
+    def _read_s3(self, bucket: str, key: str, hops: int) -> Iterator[Item]:
         url = f"s3://{bucket}/{key}"
         if _is_digest_key(key):
             yield Skipped(url, "cloudtrail_digest")
+            return
+        if hops > MAX_NOTIFICATION_HOPS:
+            # An object whose notifications name objects with notifications...: a loop, or abuse.
+            yield Rejected(url, "notification_loop", f"more than {MAX_NOTIFICATION_HOPS} notification hops")
             return
         try:
             body = self.s3().get_object(Bucket=bucket, Key=key)["Body"]
         except Exception as e:  # botocore ClientError, endpoint errors: reported, never a traceback
             yield Rejected(url, "read_error", str(e))
             return
+
+        def follow(b: str, k: str, _origin: str) -> Iterator[Item]:
+            return self._read_s3(b, k, hops + 1)
+
         try:
-            yield from read_items(body, url, self.limits, self.read_s3_object)
+            yield from read_items(body, url, self.limits, follow)
         finally:
             body.close()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import zlib
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 import orjson
 
-from scanner.sources.envelopes import ObjectReader, unwrap
+from scanner.sources.envelopes import ObjectReader, json_error_reason, unwrap
 from scanner.sources.limits import Limits
 from scanner.sources.records import Item, Rejected, sample_of
 
@@ -30,7 +31,10 @@ class _CappedReader(io.RawIOBase):
     """Counts decompressed bytes and refuses to go past the cap (gzip-bomb guard)."""
 
     def __init__(self, inner: IO[bytes], cap: int) -> None:
-        self._inner = inner
+        # read1: what one underlying read yields. read(n) loops until it has n bytes and, when a
+        # gzip stream is cut short, drops everything it had decompressed before the EOFError, so
+        # the records just before the cut would be lost with it.
+        self._read = getattr(inner, "read1", inner.read)
         self._cap = cap
         self.count = 0
 
@@ -38,7 +42,7 @@ class _CappedReader(io.RawIOBase):
         return True
 
     def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self._inner.read(len(b))
+        data = self._read(len(b))
         self.count += len(data)
         if self.count > self._cap:
             raise InputTooLarge(f"more than {self._cap} decompressed bytes")
@@ -94,57 +98,124 @@ def read_items(
 def _read_stream(
     stream: IO[bytes], origin: str, limits: Limits, read_object: ObjectReader | None
 ) -> Iterator[Item]:
-    first = stream.readline(limits.max_line_bytes + 1)
-    while first and not first.strip():
-        first = stream.readline(limits.max_line_bytes + 1)
+    cap = limits.max_line_bytes
+    lines = _Lines(stream, cap)
+    first = lines.next_nonblank()
     if not first:
         yield Rejected(origin, "empty", "no content")
         return
-    try:
-        doc = orjson.loads(first)
-        first_ok = True
-    except orjson.JSONDecodeError:
-        first_ok = False
-    if first_ok:
-        rest = stream.readline(limits.max_line_bytes + 1)
-        while rest and not rest.strip():
-            rest = stream.readline(limits.max_line_bytes + 1)
-        if not rest:  # a single one-line document
+    first_no = lines.number
+    if _too_long(first, cap):
+        # Longer than an NDJSON record may be: possibly a whole one-line document (CloudTrail writes
+        # its S3 objects on one line), which only max_decompressed_bytes bounds. Read the rest of it.
+        first += stream.readline()
+    doc, err = _loads(first)
+    rest = lines.next_nonblank()
+    if not rest:  # a single one-line document
+        if err is None:
             yield from unwrap(doc, origin, limits, read_object)
-            return
-        # NDJSON: stream line by line.
-        yield from unwrap(doc, f"{origin}:1", limits, read_object)
-        yield from _ndjson(rest, stream, origin, limits, read_object)
+        else:
+            yield Rejected(origin, json_error_reason(err), str(err), sample_of(first[:300]))
         return
-    # A multi-line (pretty-printed) document: read it whole, within the cap.
-    body = first + stream.read()
+    if err is None:  # NDJSON: stream line by line
+        if len(first) > cap + 1:
+            yield _line_too_long(f"{origin}:{first_no}", cap)
+        else:
+            yield from unwrap(doc, f"{origin}:{first_no}", limits, read_object)
+        yield from _ndjson(rest, lines, origin, limits, read_object)
+        return
+    # The first line is not JSON on its own: a pretty-printed document (read whole, within the cap),
+    # or NDJSON whose first line is damaged.
+    body = first + rest + stream.read()
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as e:
-        yield Rejected(origin, "not_json", str(e), sample_of(body[:300]))
+        yield from _salvage_lines(body, origin, limits, read_object, e)
         return
     yield from unwrap(doc, origin, limits, read_object)
 
 
+class _Lines:
+    """readline() with a length cap and a line counter."""
+
+    def __init__(self, stream: IO[bytes], cap: int) -> None:
+        self._stream = stream
+        self._cap = cap
+        self.number = 0
+
+    def next_nonblank(self) -> bytes:
+        while True:
+            line = self._stream.readline(self._cap + 1)
+            if not line:
+                return b""
+            self.number += 1
+            if line.strip():
+                return line
+            if _too_long(line, self._cap):  # a run of blanks longer than a line: consume it whole
+                self.skip_rest(line)
+
+    def skip_rest(self, line: bytes) -> None:
+        while line and not line.endswith(b"\n"):
+            line = self._stream.readline(_CHUNK)
+
+
+def _too_long(line: bytes, cap: int) -> bool:
+    # readline(cap + 1) returned cap + 1 bytes without reaching the newline: the content exceeds cap.
+    return len(line) > cap and not line.endswith(b"\n")
+
+
+def _line_too_long(where: str, cap: int) -> Rejected:
+    return Rejected(where, "line_too_long", f"line exceeds max_line_bytes ({cap} bytes)")
+
+
+def _loads(data: bytes) -> tuple[Any, orjson.JSONDecodeError | None]:
+    try:
+        return orjson.loads(data), None
+    except orjson.JSONDecodeError as e:
+        return None, e
+
+
 def _ndjson(
-    second: bytes, stream: IO[bytes], origin: str, limits: Limits, read_object: ObjectReader | None
+    second: bytes, lines: _Lines, origin: str, limits: Limits, read_object: ObjectReader | None
 ) -> Iterator[Item]:
-    lineno = 1
     line = second
     while line:
-        lineno += 1
-        if line.strip():
-            where = f"{origin}:{lineno}"
-            if len(line) > limits.max_line_bytes:
-                yield Rejected(where, "line_too_long", f"line exceeds {limits.max_line_bytes} bytes")
-                # skip the remainder of an over-long line
-                while line and not line.endswith(b"\n"):
-                    line = stream.readline(_CHUNK)
+        where = f"{origin}:{lines.number}"
+        if _too_long(line, limits.max_line_bytes):
+            yield _line_too_long(where, limits.max_line_bytes)
+            lines.skip_rest(line)
+        else:
+            doc, err = _loads(line)
+            if err is None:
+                yield from unwrap(doc, where, limits, read_object)
             else:
-                try:
-                    doc = orjson.loads(line)
-                except orjson.JSONDecodeError as e:
-                    yield Rejected(where, "not_json", str(e), sample_of(line))
-                else:
-                    yield from unwrap(doc, where, limits, read_object)
-        line = stream.readline(limits.max_line_bytes + 1)
+                yield Rejected(where, json_error_reason(err), str(err), sample_of(line))
+        line = lines.next_nonblank()
+
+
+#: How many lines decide whether an unparseable document is NDJSON with damaged lines.
+_SALVAGE_PROBE = 1000
+
+
+def _salvage_lines(
+    body: bytes, origin: str, limits: Limits, read_object: ObjectReader | None, err: orjson.JSONDecodeError
+) -> Iterator[Item]:
+    """A document that does not parse whole: if most of its lines are JSON on their own it is NDJSON
+    with a few damaged lines, and the good lines are kept; otherwise it is rejected as one."""
+    probe = [ln for ln in itertools.islice(body.splitlines(), _SALVAGE_PROBE * 2) if ln.strip()][:_SALVAGE_PROBE]
+    good = sum(1 for ln in probe if _loads(ln)[1] is None)
+    if len(probe) < 2 or good * 2 < len(probe):
+        yield Rejected(origin, json_error_reason(err), str(err), sample_of(body[:300]))
+        return
+    for no, line in enumerate(body.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{origin}:{no}"
+        if len(line) > limits.max_line_bytes:
+            yield _line_too_long(where, limits.max_line_bytes)
+            continue
+        doc, e = _loads(line)
+        if e is None:
+            yield from unwrap(doc, where, limits, read_object)
+        else:
+            yield Rejected(where, json_error_reason(e), str(e), sample_of(line))

@@ -43,3 +43,14 @@ Item = RawRecord | Rejected | Skipped
 def sample_of(data: bytes | str, limit: int = 300) -> str:
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     return text[:limit]
+
+
+def record_sample(data: Mapping[str, Any], limit: int = 300) -> str:
+    """The start of a record as JSON, for dead letters. Never repr(): nesting that orjson accepts
+    (up to 1024 levels) is deeper than repr() can print, and the record is attacker-controlled."""
+    import orjson
+
+    try:
+        return sample_of(orjson.dumps(data)[: limit * 4], limit)
+    except (orjson.JSONEncodeError, TypeError):  # deeper than orjson writes, or integers beyond 64 bits
+        return sample_of("{keys: " + ", ".join(str(k) for k in list(data)[:20]) + "}", limit)
