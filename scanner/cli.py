@@ -220,6 +220,11 @@ def rules_test(paths: Sequence[str], verbose: bool) -> None:
     sys.exit(EXIT_FOUND if failed or lacking else EXIT_OK)
 
 
+from scanner.secrets.command import secrets as _secrets_cmd  # noqa: E402
+
+cli.add_command(_secrets_cmd)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: never a traceback, always a documented exit code."""
     try:

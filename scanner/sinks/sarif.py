@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
+from urllib.parse import quote
 
 import orjson
 
@@ -43,7 +44,7 @@ def to_sarif(findings: Iterable[Finding], rule_help: Mapping[str, Mapping[str, s
         if f.location is not None:
             result["locations"] = [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": f.location.path.lstrip("./") or f.location.path},
+                    "artifactLocation": {"uri": _uri(f.location.path)},
                     "region": {"startLine": max(1, f.location.line)},
                 }
             }]
@@ -63,6 +64,15 @@ def to_sarif(findings: Iterable[Finding], rule_help: Mapping[str, Mapping[str, s
             "results": results,
         }],
     }
+
+
+def _uri(path: str) -> str:
+    """A relative URI reference (GitHub resolves it against the repository root): no leading "./"
+    (but ".env" keeps its dot), forward slashes, spaces and other specials percent-encoded."""
+    p = path.replace("\\", "/")
+    while p.startswith("./"):
+        p = p[2:]
+    return quote(p or path, safe="/@+,;=!$&'()*-._~")
 
 
 def _message(f: Finding) -> str:

@@ -1,0 +1,24 @@
+"""`make bench`: every benchmark, one after the other, figures on stdout.
+
+    .venv/bin/python bench/run.py            # scan throughput vs floor, then secrets accuracy and speed
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    rc = 0
+    for script, args in (("scan_bench.py", []), ("secrets_bench.py", [])):
+        print(f"\n=== bench/{script} {' '.join(args)}".rstrip(), flush=True)
+        rc |= subprocess.run([sys.executable, str(HERE / script), *args], check=False).returncode
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

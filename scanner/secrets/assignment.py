@@ -1,0 +1,230 @@
+"""Secret-named assignments: `DB_PASSWORD=…`, `"client_secret": "…"`, `apiKey: …`, `<password>…</password>`.
+
+Data cannot say this one: the name is split into words and judged by where its credential noun sits
+(`secret_name`, `token_url`, `credentialsId` name something else), and the value by what it looks like
+(random enough, not a reference, not a placeholder, not an identifier). The vocabularies and floors
+are the detector file's `params`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from scanner.secrets.entropy import char_classes, shannon
+from scanner.secrets.filters import rejected
+from scanner.secrets.model import DetectorSpec, Hit
+
+# A credential word, the rest of the name, an optional closing quote, then an operator: found by the
+# regex engine, so the (much more frequent) words that are not being assigned cost no Python.
+# It runs on the lower-cased text: a case-insensitive alternation is several times slower in `re`.
+CANDIDATE = re.compile(r"(?:secret|token|pass|pwd|cred|key|auth)[\w.\-]*[\"'`]?[ \t]*(?::=|=>|\?=|\+=|=|:|,|>)")
+CANDIDATE_ANY_CASE = re.compile(CANDIDATE.pattern, re.IGNORECASE)
+_NAME_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
+_NAME_CHARS = frozenset(_NAME_STR)
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_OPERATORS = (":=", "=>", "?=", "+=", "==", "=", ":")
+_QUOTES = "\"'`"
+_UNQUOTED_END = frozenset(" \t\r\n,;'\"`)}]>")
+# obj.attr, mod::CONST, obj->field, call(…), table[…]: an expression, not a literal
+_CODE_REF = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+(?:\(|\[|$)|^[A-Za-z_$][\w$.]*[(\[]")
+# YAML tags (!vault, !Ref), anchors (&base), aliases (*base), decorators/handles (@user): not literals.
+_YAML_NODE = re.compile(r"^(?:![A-Za-z]+|[&*][A-Za-z_][\w\-]*|@[A-Za-z_][\w.\-]*)$")
+_HOSTNAME = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[a-z]{2,12}$")
+# A name starts after one of these (or at the start of the text): not inside `arn:…:secret:…` or a path.
+_NAME_START = frozenset(" \t\r\n\"'`{(,;[<$@&?|!*")
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_DOTTED_NAME = re.compile(r"^[a-z][a-z0-9_\-]*(?:\.[a-z][a-z0-9_\-]*)+$")  # "aws.sts.federation_token": an id
+_CONSTANT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # "AWS_SESSION_TOKEN" names a variable, quoted or not
+_CAMEL_WORDS = re.compile(r"^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,}(?![a-z]))+$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_VERSION = re.compile(r"^v?\d+(?:[.\-_]\d+)+")
+_SCHEMES = ("bearer ", "basic ", "token ", "bot ")
+
+
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in _WORDS.findall(name)]
+
+
+def _strs(spec: DetectorSpec, key: str) -> frozenset[str]:
+    v = spec.params.get(key, [])
+    return frozenset(str(x).lower() for x in v) if isinstance(v, Iterable) else frozenset()
+
+
+class AssignmentDetector:
+    def __init__(self, spec: DetectorSpec) -> None:
+        self.spec = spec
+        self.nouns = _strs(spec, "nouns")
+        self.key_qualifiers = _strs(spec, "key_qualifiers")
+        self.compound_nouns = tuple(_strs(spec, "compound_nouns"))
+        self.compound_prefixes = _strs(spec, "compound_prefixes")
+        self.suffix_deny = _strs(spec, "suffix_deny")
+        self.anywhere_deny = _strs(spec, "anywhere_deny")
+        self.uuid_nouns = _strs(spec, "uuid_allowed_for")
+        self.vendor_prefixes = tuple(str(x) for x in spec.params.get("vendor_prefixes", []))
+        p = spec.params
+        self.min_length = int(p.get("min_length", 8))
+        self.short_length = int(p.get("short_length", 16))
+        self.short_entropy = float(p.get("short_entropy", 2.8))
+        self.long_entropy = float(p.get("long_entropy", 3.3))
+        self.max_value = int(p.get("max_value_length", 500))
+
+    # --- the name ----------------------------------------------------------------------------
+    def _noun(self, words: list[str]) -> str | None:
+        """The credential noun the name ends on (words after it may qualify, not rename it)."""
+        found: tuple[int, str] | None = None
+        for i, w in enumerate(words):
+            if w in self.anywhere_deny:
+                return None
+            if w == "key":
+                if i > 0 and words[i - 1] in self.key_qualifiers:
+                    found = (i, "key")
+            elif w in self.nouns:
+                found = (i, w)
+            else:
+                for n in self.compound_nouns:
+                    if w.endswith(n) and w[: -len(n)] in self.compound_prefixes:
+                        found = (i, n)
+                        break
+        if found is None:
+            return None
+        i, noun = found
+        if any(w in self.suffix_deny for w in words[i + 1:]):
+            return None
+        return noun
+
+    # --- the value ---------------------------------------------------------------------------
+    def _value_ok(self, value: str, quoted: bool, noun: str) -> bool:
+        n = len(value)
+        if n < self.min_length or n > self.max_value:
+            return False
+        if any(c.isspace() for c in value):
+            return False  # prose, a prompt, a command line
+        if rejected(value, self.spec.filters) or value[0] in "<{(" or _YAML_NODE.match(value) or "://" in value:
+            return False
+        if value.startswith(self.vendor_prefixes):
+            return False
+        if _CONSTANT.match(value) or _DOTTED_NAME.match(value):
+            return False
+        if not quoted and (_SNAKE.match(value) or (_CODE_REF.match(value) and not value.startswith("eyJ"))):
+            return False  # a variable, an attribute, a call: code, not a literal
+        if _VERSION.match(value) or ("@" in value and "." in value.rsplit("@", 1)[-1]) or _HOSTNAME.match(value):
+            return False  # a version, an e-mail address, a host name
+        if _UUID.match(value):
+            return noun in self.uuid_nouns
+        if _CAMEL_WORDS.match(value):
+            return False  # words glued together: a name, not a secret
+        h = shannon(value)
+        if n < self.short_length:
+            classes = char_classes(value)
+            # A short password mixes three character classes, or two with many distinct characters.
+            return (classes >= 3 and h >= self.short_entropy) or (classes == 2 and n >= 12 and h >= 3.2)
+        if _HEX.match(value):
+            return h >= 3.0
+        return h >= self.long_entropy and char_classes(value) >= 2
+
+    def find(self, text: str) -> list[Hit]:
+        hits: list[Hit] = []
+        low = text.lower()
+        # Offsets in the lower-cased text are offsets in the text unless lower() changed a length (İ).
+        found = CANDIDATE.finditer(low) if len(low) == len(text) else CANDIDATE_ANY_CASE.finditer(text)
+        for m in found:
+            s = m.start()
+            if s > 0 and text[s - 1] in _NAME_CHARS:
+                before = text[max(0, s - 80):s]
+                s -= len(before) - len(before.rstrip(_NAME_STR))
+            e = s
+            while text[e] in _NAME_CHARS:  # the match holds at least the keyword, then an operator
+                e += 1
+            # After ':' or '/' a name is part of a value (arn:…:secret:…) unless assigned with '='
+            # (npmrc's `//registry/:_authToken=…`).
+            equals_only = s > 0 and text[s - 1] in ":/"
+            if s > 0 and text[s - 1] not in _NAME_START and not equals_only:
+                continue
+            name = text[s:e].strip(".-")
+            words = _words(name)
+            noun = self._noun(words)
+            if noun is None:
+                continue
+            got = self._value_after(text, s, e, equals_only)
+            if got is None:
+                continue
+            v_start, value, quoted = got
+            if self.spec.allowlist.allows(value, ""):
+                continue
+            if not self._value_ok(value, quoted, noun):
+                continue
+            hits.append(Hit(rule=self.spec.id, secret=value, spans=((v_start, v_start + len(value)),),
+                            title=f"Hard-coded secret assigned to a secret-named variable ({noun})",
+                            evidence={"name": name[:80]}))
+        return hits
+
+    def _value_after(self, text: str, s: int, e: int, equals_only: bool) -> tuple[int, str, bool] | None:
+        n = len(text)
+        # <password>value</password>
+        if s > 0 and text[s - 1] == "<" and e < n and text[e] == ">":
+            close = text.find("<", e + 1, e + 1 + self.max_value)
+            if close == -1:
+                return None
+            return e + 1, text[e + 1:close].strip(), True
+        j = e
+        name_quoted = j < n and text[j] in _QUOTES
+        if name_quoted:
+            j += 1
+        while j < n and text[j] in " \t":
+            j += 1
+        op = next((o for o in _OPERATORS if text.startswith(o, j)), None)
+        if equals_only and op != "=":
+            return None
+        if op is None:
+            # getenv("API_TOKEN", "default") — a call's quoted first argument, a comma, a quoted value
+            # (not any tuple of strings: ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")).
+            if name_quoted and j < n and text[j] == "," and s >= 2 and text[s - 2] == "(":
+                op = ","
+            else:
+                return None
+        j += len(op)
+        if op == ":" and j < n and text[j] in ":/":
+            return None  # Foo::bar, scheme://
+        while j < n and text[j] in " \t":
+            j += 1
+        if j >= n:
+            return None
+        q = text[j] if text[j] in _QUOTES else ""
+        if op == "," and not q:
+            return None
+        if q:
+            k = j + 1
+            while k < n and k - j <= self.max_value + 1:
+                c = text[k]
+                if c == "\\":
+                    k += 2
+                    continue
+                if c == q or c == "\n":
+                    break
+                k += 1
+            if k >= n or text[k] != q:
+                return None
+            start, value = j + 1, text[j + 1:k]
+        else:
+            k = j
+            while k < n and text[k] not in _UNQUOTED_END and k - j <= self.max_value:
+                k += 1
+            start, value = j, text[j:k]
+        low = value.lower()
+        for scheme in _SCHEMES:
+            if low.startswith(scheme):
+                rest = value[len(scheme):].lstrip()
+                start += len(value) - len(rest)
+                value = rest
+                break
+        if not q and low.rstrip(":") in ("bearer", "basic", "token"):
+            k2 = k
+            while k2 < n and text[k2] in " \t":
+                k2 += 1
+            k3 = k2
+            while k3 < n and text[k3] not in _UNQUOTED_END:
+                k3 += 1
+            start, value = k2, text[k2:k3]
+        return start, value, bool(q)

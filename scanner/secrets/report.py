@@ -1,0 +1,77 @@
+"""Human output: one line per finding (redacted, control characters stripped) and the run summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from scanner.model.finding import SEVERITIES, Finding
+from scanner.ops.terminal import safe_line
+from scanner.secrets.sources import SourceStats
+
+
+def write_text(findings: Iterable[Finding], out: IO[str]) -> None:
+    for f in findings:
+        ev = f.evidence
+        where = f"{f.location.path}:{f.location.line}" if f.location else ""
+        who = []
+        if f.account:
+            who.append(f"account {f.account}")
+        if f.principal:
+            who.append(f.principal)
+        if ev.get("access_key_id"):
+            who.append(f"key {ev['access_key_id']}")
+        elif ev.get("private_key_id"):
+            who.append(f"key {ev['private_key_id']}")
+        if ev.get("commit"):
+            who.append(f"commit {str(ev['commit'])[:12]}")
+        detail = f" ({', '.join(who)})" if who else ""
+        out.write(safe_line(f"{where}: {f.severity.upper()} {f.rule}: {f.title}{detail} "
+                            f"[{ev.get('redacted', '')} sha256:{ev.get('sha256', '')}]") + "\n")
+
+
+@dataclass
+class Summary:
+    mode: str
+    sources: SourceStats
+    findings: list[Finding] = field(default_factory=list)
+    inline_allowed: int = 0
+    baselined: int = 0
+    seconds: float = 0.0
+    max_file_bytes: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.sources
+        return {
+            "mode": self.mode, "files": s.files, "bytes": s.bytes, "commits": s.commits,
+            "skipped_binary": s.binary, "skipped_too_large": len(s.too_large), "too_large": s.too_large[:20],
+            "max_file_bytes": self.max_file_bytes, "excluded": s.excluded, "symlinks": s.symlinks,
+            "unreadable": s.unreadable[:20], "inline_allowed": self.inline_allowed, "baselined": self.baselined,
+            "findings": {sev: sum(1 for f in self.findings if f.severity == sev) for sev in reversed(SEVERITIES)},
+            "seconds": round(self.seconds, 3),
+        }
+
+    def human(self) -> str:
+        s = self.sources
+        head = f"auditwarden secrets ({self.mode}): {s.files} file(s), {s.bytes / 1e6:.2f} MB"
+        if s.commits:
+            head += f" from {s.commits} commit(s)"
+        lines = [head + f", {len(self.findings)} finding(s), {self.seconds:.2f}s"]
+        skipped = []
+        if s.binary:
+            skipped.append(f"{s.binary} binary")
+        if s.too_large:
+            names = ", ".join(safe_line(n) for n in s.too_large[:5]) + (" …" if len(s.too_large) > 5 else "")
+            skipped.append(f"{len(s.too_large)} over {self.max_file_bytes} bytes ({names})")
+        if s.excluded:
+            skipped.append(f"{s.excluded} excluded by configuration")
+        if s.symlinks:
+            skipped.append(f"{s.symlinks} symlink(s)")
+        if skipped:
+            lines.append("  skipped: " + ", ".join(skipped))
+        for u in s.unreadable[:10]:
+            lines.append(f"  unreadable: {safe_line(u)}")
+        if self.inline_allowed or self.baselined:
+            lines.append(f"  suppressed: {self.inline_allowed} inline, {self.baselined} by baseline")
+        return "\n".join(lines)

@@ -1,0 +1,85 @@
+"""Run the detector pack over one blob: keyword prefilter, detectors, overlap resolution, allowlists,
+inline suppressions, line numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from scanner.secrets.globs import matcher
+from scanner.secrets.lines import LineIndex
+from scanner.secrets.model import Blob, Detector, DetectorSpec, Hit
+
+#: Markers that silence a finding on their own line (ours, detect-secrets', gitleaks').
+ALLOW_MARKERS = ("auditwarden:allow", "pragma: allowlist secret", "gitleaks:allow")
+#: Markers that silence a finding on the next line.
+ALLOW_NEXT_MARKERS = ("auditwarden:allow-next-line", "pragma: allowlist nextline secret")
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedHit:
+    spec: DetectorSpec
+    hit: Hit
+    line: int  # 1-based, in the file (the diff's new-file numbering for --since)
+
+
+@dataclass(frozen=True, slots=True)
+class BlobResult:
+    hits: tuple[LocatedHit, ...]
+    inline_allowed: int
+
+
+def _inline_allowed(lines: LineIndex, hit: Hit) -> bool:
+    first = lines.line_of(hit.start)
+    last = min(lines.line_of(max(hit.start, hit.end - 1)), first + 200)
+    for ln in range(first, last + 1):
+        text = lines.line_text(ln)
+        if any(m in text for m in ALLOW_MARKERS):
+            return True
+    prev = lines.line_text(first - 1) if first > 1 else ""
+    return any(m in prev for m in ALLOW_NEXT_MARKERS)
+
+
+class SecretScanner:
+    def __init__(self, specs: Sequence[DetectorSpec], engines: dict[str, Callable[[DetectorSpec], Detector]],
+                 disabled: Iterable[str] = ()) -> None:
+        off = set(disabled)
+        self.specs = tuple(s for s in specs if s.id not in off)
+        self._detectors = [(s, engines[s.engine](s), matcher(s.skip_paths)) for s in self.specs]
+
+    def scan(self, blob: Blob) -> BlobResult:
+        text = blob.text
+        lower: str | None = None
+        found: list[tuple[DetectorSpec, Hit]] = []
+        for spec, det, skip in self._detectors:
+            if spec.keywords:
+                if lower is None:
+                    lower = text.lower()
+                if not any(k in lower for k in spec.keywords):
+                    continue
+            if skip(blob.path):
+                continue
+            found.extend((spec, h) for h in det.find(text))
+        if not found:
+            return BlobResult((), 0)
+        # One secret, one finding: the most specific detector keeps it (a GCP key file over the PEM
+        # inside it, a GitHub token over the generic assignment that holds it).
+        found.sort(key=lambda sh: (-sh[0].priority, sh[1].start, sh[1].start - sh[1].end))
+        kept: list[tuple[DetectorSpec, Hit]] = []
+        for spec, h in found:
+            if not any(h.overlaps(k) for _, k in kept):
+                kept.append((spec, h))
+        lines = LineIndex(text)
+        out: list[LocatedHit] = []
+        allowed = 0
+        for spec, h in kept:
+            first = lines.line_of(h.spans[0][0])
+            if spec.allowlist.allows(h.secret, lines.line_text(first)):
+                continue
+            if _inline_allowed(lines, h):
+                allowed += 1
+                continue
+            line = blob.line_map[first - 1] if blob.line_map and first - 1 < len(blob.line_map) else first
+            out.append(LocatedHit(spec, h, line))
+        out.sort(key=lambda lh: (lh.line, lh.hit.start))
+        return BlobResult(tuple(out), allowed)

@@ -1,0 +1,107 @@
+"""Settings of `auditwarden secrets`: `.auditwarden-secrets.yaml` at the repository root, else the
+`secrets:` section of `auditwarden.yaml`, else defaults. Errors name the file and line.
+
+    exclude_paths: [tests/fixtures/, '*.pem.example']   # repo-relative globs, gitignore style
+    max_file_bytes: 2097152                             # larger files are skipped, and the summary says so
+    disabled_rules: [secrets.gcp.api_key]
+    baseline: .auditwarden-baseline.json                # used when --baseline is not given
+    detectors:                                          # per-detector threshold overrides
+      secrets.generic.assignment: {entropy: 3.5, params: {long_entropy: 3.6}}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from scanner.secrets.globs import matcher
+from scanner.secrets.model import DetectorSpec
+from scanner.yamlio import LineDict, YamlError, load_file
+
+FILE_NAME = ".auditwarden-secrets.yaml"
+KEYS = ("exclude_paths", "max_file_bytes", "disabled_rules", "baseline", "detectors")
+DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class SecretsSettings:
+    source: str = "<defaults>"
+    exclude_paths: tuple[str, ...] = ()
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    disabled_rules: tuple[str, ...] = ()
+    baseline: str | None = None
+    detectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def excluder(self) -> Callable[[str], bool]:
+        return matcher(self.exclude_paths)
+
+    def apply(self, specs: list[DetectorSpec]) -> list[DetectorSpec]:
+        """Detector specs with this configuration's threshold overrides."""
+        out = []
+        for s in specs:
+            o = self.detectors.get(s.id)
+            if o:
+                s = replace(s, entropy=float(o.get("entropy", s.entropy)),
+                            params={**s.params, **dict(o.get("params", {}))})
+            out.append(s)
+        return out
+
+
+def _line(d: Any, key: str) -> int:
+    return d.line_of(key) if isinstance(d, LineDict) else 0
+
+
+def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSettings:
+    if doc is None:
+        return SecretsSettings(source=path)
+    if not isinstance(doc, Mapping):
+        raise YamlError(path, 1, "secret-scanning settings are a mapping")
+    for k in doc:
+        if k not in KEYS:
+            raise YamlError(path, _line(doc, k), f"unknown key {k!r} (known: {', '.join(KEYS)})")
+
+    def strs(key: str) -> tuple[str, ...]:
+        v = doc.get(key, [])
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise YamlError(path, _line(doc, key), f"{key} must be a list of strings")
+        return tuple(v)
+
+    size = doc.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise YamlError(path, _line(doc, "max_file_bytes"), "max_file_bytes must be an integer >= 1")
+    baseline = doc.get("baseline")
+    if baseline is not None and not isinstance(baseline, str):
+        raise YamlError(path, _line(doc, "baseline"), "baseline must be a path")
+    if baseline and base is not None and not Path(baseline).is_absolute():
+        baseline = str(base / baseline)
+    dets = doc.get("detectors", {})
+    if not isinstance(dets, Mapping):
+        raise YamlError(path, _line(doc, "detectors"), "detectors must map detector ids to overrides")
+    for rid, o in dets.items():
+        ok = isinstance(o, Mapping) and set(o) <= {"entropy", "params"} and isinstance(o.get("params", {}), Mapping)
+        if not ok or isinstance(o.get("entropy", 0), bool) or not isinstance(o.get("entropy", 0), int | float):
+            raise YamlError(path, _line(dets, rid), f"detectors.{rid} takes `entropy` (number) and `params` (mapping)")
+    return SecretsSettings(source=path, exclude_paths=strs("exclude_paths"), max_file_bytes=size,
+                           disabled_rules=strs("disabled_rules"), baseline=baseline, detectors=dets)
+
+
+def load_settings(explicit: str | None, root: Path | None) -> SecretsSettings:
+    """`--config FILE` (a secrets file, or an auditwarden.yaml with a `secrets:` section), else the
+    repository's (or the current directory's) .auditwarden-secrets.yaml, else its auditwarden.yaml."""
+    base = root or Path(".")
+    if explicit:
+        doc = load_file(explicit)
+        if isinstance(doc, Mapping) and "secrets" in doc and not set(doc) & set(KEYS):
+            return parse_settings(doc["secrets"], explicit, Path(explicit).parent)
+        return parse_settings(doc, explicit, Path(explicit).parent)
+    own = base / FILE_NAME
+    if own.is_file():
+        return parse_settings(load_file(own), str(own), base)
+    shared = base / "auditwarden.yaml"
+    if shared.is_file():
+        from scanner.config import load_config
+
+        return parse_settings(load_config(str(shared)).secrets or None, str(shared), base)
+    return SecretsSettings()

@@ -1,0 +1,186 @@
+"""What to scan: the work tree (honouring .gitignore), given paths, the index (--staged), or the lines
+added since a revision (--since). Each yields Blobs and counts what it skipped and why."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.secrets import gitio
+from scanner.secrets.model import Blob
+
+BINARY_SNIFF = 8192
+_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass
+class SourceStats:
+    files: int = 0
+    bytes: int = 0
+    commits: int = 0
+    binary: int = 0
+    too_large: list[str] = field(default_factory=list)
+    excluded: int = 0
+    unreadable: list[str] = field(default_factory=list)  # "path: reason"
+    symlinks: int = 0
+
+    @property
+    def inputs(self) -> int:
+        return self.files + self.binary + len(self.too_large) + len(self.unreadable)
+
+
+def decode(data: bytes) -> str | None:
+    """Text of a file, or None for a binary (a NUL byte near the start, as git decides)."""
+    if b"\0" in data[:BINARY_SNIFF]:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def _posix(p: str) -> str:
+    return p.replace(os.sep, "/")
+
+
+class Collector:
+    def __init__(self, max_bytes: int, excluded: Callable[[str], bool], stats: SourceStats) -> None:
+        self.max_bytes = max_bytes
+        self.excluded = excluded
+        self.stats = stats
+        self._roots: dict[Path, Path | None] = {}
+
+    def _accept(self, data: bytes, path: str) -> Blob | None:
+        text = decode(data)
+        if text is None:
+            self.stats.binary += 1
+            return None
+        self.stats.files += 1
+        self.stats.bytes += len(data)
+        return Blob(path=path, text=text)
+
+    def file(self, fs_path: Path, key: str) -> Blob | None:
+        if self.excluded(key):
+            self.stats.excluded += 1
+            return None
+        try:
+            if fs_path.is_symlink():
+                self.stats.symlinks += 1  # the target is scanned where it lives, if it lives here
+                return None
+            with open(fs_path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size > self.max_bytes:
+                    self.stats.too_large.append(key)
+                    return None
+                data = fh.read(self.max_bytes + 1)
+        except FileNotFoundError:
+            return None  # tracked but deleted in the work tree: nothing to leak from here
+        except IsADirectoryError:
+            return None  # a submodule
+        except OSError as e:
+            self.stats.unreadable.append(f"{key}: {e.strerror or e}")
+            return None
+        return self._accept(data, key)
+
+    # --- the work tree and paths ------------------------------------------------------------
+    def worktree(self, paths: Sequence[str], root: Path | None) -> Iterator[Blob]:
+        if not paths:
+            if root is not None:
+                for rel in gitio.list_worktree(root):
+                    b = self.file(root / rel, rel)
+                    if b:
+                        yield b
+            else:
+                yield from self._walk(Path("."))
+            return
+        for given in paths:
+            p = Path(given)
+            if p.is_file() or p.is_symlink():
+                b = self.file(p, self._key(p, given))
+                if b:
+                    yield b
+            elif p.is_dir():
+                r = gitio.repo_root(p)
+                if r is not None:
+                    under = _posix(os.path.relpath(p.resolve(), r.resolve()))
+                    for rel in gitio.list_worktree(r, "" if under == "." else under):
+                        b = self.file(r / rel, rel)
+                        if b:
+                            yield b
+                else:
+                    yield from self._walk(p)
+            else:
+                self.stats.unreadable.append(f"{given}: no such file or directory")
+
+    def _key(self, p: Path, given: str) -> str:
+        parent = p.parent.resolve()
+        if parent not in self._roots:
+            self._roots[parent] = gitio.repo_root(parent)
+        r = self._roots[parent]
+        if r is not None:
+            try:
+                return _posix(os.path.relpath(p.resolve(), r.resolve()))
+            except ValueError:
+                pass
+        return _posix(os.path.normpath(given))
+
+    def _walk(self, top: Path) -> Iterator[Blob]:
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+            for name in sorted(filenames):
+                fs = Path(dirpath) / name
+                b = self.file(fs, _posix(os.path.normpath(str(fs))))
+                if b:
+                    yield b
+
+    # --- the index ---------------------------------------------------------------------------
+    def staged(self, root: Path) -> Iterator[Blob]:
+        entries = []
+        for e in gitio.staged_entries(root):
+            if e.mode in ("120000", "160000"):  # symlink, submodule: no content of their own
+                self.stats.symlinks += e.mode == "120000"
+                continue
+            if self.excluded(e.path):
+                self.stats.excluded += 1
+                continue
+            entries.append(e)
+        if not entries:
+            return
+        sizes = gitio.blob_sizes(root, [e.sha for e in entries])
+        small = []
+        for e in entries:
+            if sizes.get(e.sha, 0) > self.max_bytes:
+                self.stats.too_large.append(e.path)
+            else:
+                small.append(e)
+        blobs = gitio.read_blobs(root, sorted({e.sha for e in small}))
+        for e in small:
+            data = blobs.get(e.sha)
+            if data is None:
+                self.stats.unreadable.append(f"{e.path}: blob {e.sha[:12]} missing from the object store")
+                continue
+            b = self._accept(data, e.path)
+            if b:
+                yield b
+
+    # --- history -----------------------------------------------------------------------------
+    def since(self, root: Path, rev: str) -> Iterator[Blob]:
+        seen: set[str] = set()
+        for af in gitio.added_lines(root, rev, self.max_bytes):
+            if af.commit not in seen:
+                seen.add(af.commit)
+                self.stats.commits += 1
+            if self.excluded(af.path):
+                self.stats.excluded += 1
+                continue
+            if af.binary:
+                self.stats.binary += 1
+                continue
+            if af.size > self.max_bytes:
+                self.stats.too_large.append(f"{af.path}@{af.commit[:12]}")
+                continue
+            if not af.lines:
+                continue
+            self.stats.files += 1
+            self.stats.bytes += af.size
+            yield Blob(path=af.path, text="\n".join(af.lines), line_map=af.numbers, commit=af.commit,
+                       commit_time=af.commit_time)

@@ -1,0 +1,143 @@
+"""What gets scanned: the index for --staged, added lines for --since, the work tree (honouring
+.gitignore) by default, paths outside repositories; binaries and large files are skipped and said so."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.secrets.conftest import Fake, cli_run, git
+
+
+def _pair(fake: Fake) -> str:
+    return f"aws_access_key_id = {fake.aws_key_id()}\naws_secret_access_key = {fake.aws_secret()}\n"
+
+
+def _jsonl(out: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_staged_scans_the_index_not_the_work_tree(repo: Path, fake: Fake) -> None:
+    (repo / "README.md").write_text("hello\n")
+    git(repo, "add", "README.md")
+    git(repo, "commit", "-qm", "init")
+    (repo / "creds.ini").write_text("[prod]\n" + _pair(fake))
+    git(repo, "add", "creds.ini")
+    (repo / "creds.ini").write_text("[prod]\nremoved from the work tree, still staged\n")
+    code, out, err = cli_run("--staged", "--format", "jsonl")
+    assert code == 1, err
+    [f] = _jsonl(out)
+    assert f["location"] == {"path": "creds.ini", "line": 2} and f["rule"] == "secrets.aws.access_key"
+    assert "(staged): 1 file(s)" in err
+
+
+def test_staged_clean_file_with_a_dirty_work_tree_passes(repo: Path, fake: Fake) -> None:
+    (repo / "app.py").write_text("print('hi')\n")
+    git(repo, "add", "app.py")
+    (repo / "app.py").write_text(f"TOKEN = '{fake.github()}'\n")  # not staged
+    (repo / "untracked.env").write_text(_pair(fake))  # not staged either
+    code, out, err = cli_run("--staged")
+    assert (code, out) == (0, ""), err
+    # The default (work tree) scan does see both.
+    assert cli_run()[0] == 1
+
+
+def test_staged_before_the_first_commit_and_with_nothing_staged(repo: Path, fake: Fake) -> None:
+    assert cli_run("--staged")[0] == 0
+    (repo / "k.env").write_text(_pair(fake))
+    git(repo, "add", "k.env")
+    assert cli_run("--staged")[0] == 1
+
+
+def test_since_scans_added_lines_with_their_line_numbers(repo: Path, fake: Fake) -> None:
+    old = fake.stripe()
+    (repo / "app.cfg").write_text(f"name = app\nstripe_key = {old}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")  # a secret before REV: not in range
+    base = git(repo, "rev-parse", "HEAD").strip()
+    lines = [f"line {i}" for i in range(1, 41)]
+    tok = fake.github()
+    lines[29] = f"token = '{tok}'"  # line 30 of the new file
+    (repo / "src.py").write_text("\n".join(lines) + "\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "add src")
+    added = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "src.py").write_text("\n".join(lines[:29] + lines[30:]) + "\n")  # removed again later
+    git(repo, "commit", "-qam", "remove the token")
+    code, out, err = cli_run("--since", base, "--format", "jsonl")
+    assert code == 1, err
+    [f] = _jsonl(out)
+    assert f["location"] == {"path": "src.py", "line": 30} and f["rule"] == "secrets.github.token"
+    assert f["evidence"]["commit"] == added  # type: ignore[index]
+    assert "from 2 commit(s)" in err
+    assert cli_run("--since", added)[0] == 0  # the removal adds nothing
+
+
+def test_since_reports_a_secret_once_for_its_oldest_commit(repo: Path, fake: Fake) -> None:
+    (repo / "a").write_text("x\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "0")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    tok = fake.slack_bot()
+    for i in range(3):
+        (repo / "a").write_text(f"x\nSLACK_TOKEN={tok}\n# edit {i}\n")
+        git(repo, "commit", "-qam", str(i))
+    code, out, _ = cli_run("--since", base, "--format", "jsonl")
+    assert code == 1 and len(_jsonl(out)) == 1
+
+
+def test_since_with_a_bad_revision_is_a_usage_error(repo: Path) -> None:
+    (repo / "a").write_text("x\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "0")
+    code, out, err = cli_run("--since", "no-such-ref")
+    assert code == 2 and out == "" and "git:" in err and "Traceback" not in err
+    assert cli_run("--since", "--output=x")[0] == 2
+
+
+def test_worktree_honours_gitignore(repo: Path, fake: Fake) -> None:
+    (repo / ".gitignore").write_text("local/\n*.secret\n")
+    (repo / "local").mkdir()
+    (repo / "local" / "a.env").write_text(_pair(fake))
+    (repo / "b.secret").write_text(_pair(fake))
+    (repo / "sub").mkdir()
+    (repo / "sub" / "c.py").write_text(f"token = '{fake.github()}'\n")
+    code, out, _ = cli_run("--format", "jsonl")
+    assert code == 1
+    assert [f["location"]["path"] for f in _jsonl(out)] == ["sub/c.py"]  # type: ignore[index]
+    # A directory argument inside the repository honours it too; a file named explicitly is read.
+    assert [f["location"]["path"] for f in _jsonl(cli_run("sub", "local", "--format", "jsonl")[1])] == ["sub/c.py"]  # type: ignore[index]
+    assert cli_run("b.secret")[0] == 1
+
+
+def test_binaries_and_large_files_are_skipped_and_said_so(plain_dir: Path, fake: Fake) -> None:
+    (plain_dir / "blob.bin").write_bytes(b"\x00\x01" + _pair(fake).encode())
+    (plain_dir / "big.txt").write_text(_pair(fake) + "x" * 3_000_000)
+    (plain_dir / "ok.txt").write_text("nothing here\n")
+    code, out, err = cli_run(".")
+    assert (code, out) == (0, "")
+    assert "1 binary" in err and "1 over 2097152 bytes (big.txt)" in err and "1 file(s)" in err
+
+
+def test_paths_outside_a_repository_are_walked(plain_dir: Path, fake: Fake) -> None:
+    (plain_dir / "d").mkdir()
+    (plain_dir / "d" / "x.tf").write_text(f'provider "aws" {{\n  access_key = "{fake.aws_key_id()}"\n'
+                                          f'  secret_key = "{fake.aws_secret()}"\n}}\n')
+    code, out, _ = cli_run("d", "--format", "jsonl")
+    assert code == 1 and _jsonl(out)[0]["location"] == {"path": "d/x.tf", "line": 2}
+
+
+def test_nothing_readable_is_exit_2(plain_dir: Path) -> None:
+    code, out, err = cli_run("no/such/file")
+    assert code == 2 and out == "" and "no such file or directory" in err
+
+
+def test_staged_outside_a_repository_is_exit_2(plain_dir: Path) -> None:
+    code, _, err = cli_run("--staged")
+    assert code == 2 and "needs a git work tree" in err
+
+
+def test_flag_combinations_are_usage_errors(repo: Path) -> None:
+    assert cli_run("--staged", "--since", "HEAD")[0] == 2
+    assert cli_run("--staged", "somefile")[0] == 2
+    assert cli_run("--update")[0] == 2
