@@ -225,6 +225,12 @@ from scanner.secrets.command import secrets as _secrets_cmd  # noqa: E402
 cli.add_command(_secrets_cmd)
 
 
+# --- policy (deploy provenance: the allowlist exported as SCP / IAM deny policy) --------------
+from scanner.provenance.command import policy as _policy  # noqa: E402  (the group lives with its package)
+
+cli.add_command(_policy)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: never a traceback, always a documented exit code."""
     try:

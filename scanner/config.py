@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.provenance.policy import parse_policies
 from scanner.sources.limits import Limits
 from scanner.yamlio import LineDict, YamlError, load_text
 
@@ -99,6 +100,7 @@ def parse_config(text: str, path: str) -> Config:
     policy = doc.get("deploy_policy", [])
     if not isinstance(policy, list):
         raise YamlError(path, doc.line_of("deploy_policy"), "deploy_policy must be a list of policies")
+    parse_policies(policy, path, doc.line_of("deploy_policy"))  # kept raw; checked here so errors surface at load
     secrets = _section(doc, "secrets", path)
     dflt = Limits()
     return Config(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from scanner.config import Config
@@ -34,6 +36,12 @@ def open_state(path: str | None) -> StateStore:
 def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = None, jobs: int = 1,
              dead_letter: IO[bytes] | None = None, progress: bool = False) -> Outcome:
     names = list(expand(list(paths)))
+    if jobs > 1 and len(names) > 1 and not state_path:
+        # Workers see different files; cross-file links (an OIDC login in one file, the deploy in
+        # another) must meet somewhere. Without --state they meet in a scratch SQLite file.
+        with tempfile.TemporaryDirectory(prefix="auditwarden-") as scratch:
+            return run_scan(paths, config, state_path=str(Path(scratch) / "state.sqlite"), jobs=jobs,
+                            dead_letter=dead_letter, progress=progress)
     dl = DeadLetterFile(dead_letter) if dead_letter else None
     on_reject: Callable[[Rejected], None] = dl.write if dl else (lambda r: None)
     state = open_state(state_path)

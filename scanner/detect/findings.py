@@ -66,13 +66,19 @@ def finding_for_rule(rule: Rule, ev: Event) -> Finding:
     if not ev.success:
         severity = rule.severity_denied or severity
         title = f"{title} (denied attempt)"
-    action = action_of(ev)
+    return event_finding(ev, rule.id, title, severity, rule.category, action_of(ev), resource, evidence,
+                         rule.remediation)
+
+
+def event_finding(ev: Event, rule: str, title: str, severity: str, category: str, action: str, resource: str,
+                  evidence: dict[str, Any], remediation: str) -> Finding:
+    """A finding about one event; the aggregator later folds repeats and assigns the stable id."""
     return Finding(
-        id=fingerprint(rule.id, ev.cloud, ev.account, ev.principal, action, resource, ev.id),
-        rule=rule.id,
+        id=fingerprint(rule, ev.cloud, ev.account, ev.principal, action, resource, ev.id),
+        rule=rule,
         title=title,
         severity=severity,
-        category=rule.category,
+        category=category,
         cloud=ev.cloud,
         account=ev.account,
         principal=ev.principal,
@@ -81,5 +87,5 @@ def finding_for_rule(rule: Rule, ev: Event) -> Finding:
         time=ev.time,
         event_ids=(ev.id,) if ev.id else (),
         evidence=evidence,
-        remediation=rule.remediation,
+        remediation=remediation,
     )

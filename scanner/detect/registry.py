@@ -9,6 +9,7 @@ from scanner.config import Config
 from scanner.detect.detector import Detector
 from scanner.detect.engine import RuleEngine
 from scanner.detect.rules import Rule, load_rules
+from scanner.provenance.detector import factory as provenance
 from scanner.state.base import StateStore
 
 
@@ -28,6 +29,7 @@ def _rules(config: Config, state: StateStore) -> Detector:
 #: name → factory(config, state). `detectors: {name: {enabled: false}}` in config switches one off.
 DETECTORS: dict[str, Callable[[Config, StateStore], Detector]] = {
     "rules": _rules,
+    "provenance": provenance,
 }
 
 

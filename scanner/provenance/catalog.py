@@ -1,0 +1,219 @@
+"""The deploy catalog (rules/catalogs/deploy.yaml) as immutable typed entries.
+
+An entry names the audit events of one family (an ECR push, a Cloud Run deploy, a CodePipeline
+change), its tag, how to name the resource it touches and, for export, the IAM actions or
+permissions behind it. The file format is described at the top of the YAML itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.detect.expr import ExprError, Getter, getter
+from scanner.model.event import Event
+from scanner.normalize.aws_names import iam_prefix
+from scanner.yamlio import LineDict, YamlError, load_file
+
+TAGS = ("artifact_push", "deploy", "cd_tamper")
+ENTRY_KEYS = ("id", "cloud", "service", "operations", "tag", "resource", "actions", "permissions",
+              "deny_supported", "bucket", "ignore_if_only_params", "note")
+CATALOG_FILE = "catalogs/deploy.yaml"
+
+ResourceOf = Callable[[Event], str | None]
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def _text(v: Any) -> str | None:
+    """A usable string from a getter's result (first of a list), else None."""
+    if isinstance(v, list):
+        v = next((x for x in v if isinstance(x, str) and x), None)
+    return v if isinstance(v, str) and v else None
+
+
+def _field(path: str, where: str) -> ResourceOf:
+    get = getter(path, where)
+    return lambda ev: _text(get(ev))
+
+
+def _alternative(spec: str, where: str) -> tuple[tuple[Getter | str, ...], bool]:
+    """`a|b|'lit'[:name]` → (alternatives, keep-last-segment)."""
+    name_only = spec.endswith(":name")
+    if name_only:
+        spec = spec[: -len(":name")]
+    alts: list[Getter | str] = []
+    for alt in spec.split("|"):
+        alt = alt.strip()
+        if len(alt) >= 2 and alt[0] == alt[-1] == "'":
+            alts.append(alt[1:-1])
+        else:
+            alts.append(getter(alt, where))
+    return tuple(alts), name_only
+
+
+def _template(template: str, where: str) -> ResourceOf:
+    pieces: list[str | tuple[tuple[Getter | str, ...], bool]] = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(template):
+        pieces.append(template[pos : m.start()])
+        pieces.append(_alternative(m.group(1), where))
+        pos = m.end()
+    pieces.append(template[pos:])
+
+    def resolve(ev: Event) -> str | None:
+        out: list[str] = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                out.append(piece)
+                continue
+            alts, name_only = piece
+            value: str | None = None
+            for alt in alts:
+                value = alt if isinstance(alt, str) else _text(alt(ev))
+                if value is not None:
+                    break
+            if value is None:
+                return None
+            if name_only:
+                value = value.rsplit("/", 1)[-1]
+            elif value.startswith("arn:") and template.startswith("arn:"):
+                return value  # the request named the resource by its full ARN already
+            out.append(value)
+        return "".join(out)
+
+    return resolve
+
+
+def _resource_spec(spec: str, where: str) -> ResourceOf:
+    return _template(spec, where) if "{" in spec else _field(spec, where)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    id: str
+    cloud: str
+    service: str
+    operations: tuple[str, ...]
+    tag: str
+    resource_specs: tuple[ResourceOf, ...]
+    actions: tuple[str, ...] = ()  # aws: IAM actions for the SCP
+    permissions: tuple[str, ...] = ()  # gcp: v1 permission names
+    deny_supported: bool = False
+    bucket: Getter | None = None
+    ignore_if_only_params: frozenset[str] = frozenset()
+    source: str = ""
+
+    def resource_of(self, ev: Event) -> str:
+        for spec in self.resource_specs:
+            r = spec(ev)
+            if r:
+                return r
+        return ev.resources[0] if ev.resources else ""
+
+    def bucket_of(self, ev: Event) -> str:
+        if self.bucket is None:
+            return ""
+        return _text(self.bucket(ev)) or ""
+
+    def only_ignorable_params(self, ev: Event) -> bool:
+        if not self.ignore_if_only_params:
+            return False
+        params = ev.raw.get("requestParameters")
+        return isinstance(params, Mapping) and bool(params) and set(params) <= self.ignore_if_only_params
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    entries: tuple[CatalogEntry, ...]
+    source: str
+
+    def index(self) -> dict[tuple[str, str, str], CatalogEntry]:
+        """(cloud, service, operation) → entry."""
+        return {(e.cloud, e.service, op): e for e in self.entries for op in e.operations}
+
+
+def _strs(node: Mapping[str, Any], key: str, path: str, line: int, required: bool = False) -> tuple[str, ...]:
+    v = node.get(key, [])
+    if isinstance(v, str):
+        v = [v]
+    if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v) or (required and not v):
+        raise YamlError(path, node.line_of(key) if isinstance(node, LineDict) else line,
+                        f"{key} must be a {'non-empty ' if required else ''}list of strings")
+    return tuple(v)
+
+
+def _parse_entry(node: Any, path: str, line: int) -> CatalogEntry:
+    if not isinstance(node, LineDict):
+        raise YamlError(path, line, "a catalog entry is a mapping")
+    at = node.line
+    for key in node:
+        if key not in ENTRY_KEYS:
+            raise YamlError(path, node.line_of(key), f"unknown key {key!r} (known: {', '.join(ENTRY_KEYS)})")
+    for key in ("id", "cloud", "service", "tag"):
+        if not isinstance(node.get(key), str) or not node[key]:
+            raise YamlError(path, node.line_of(key), f"{key} is required (a string)")
+    if node["cloud"] not in ("aws", "gcp"):
+        raise YamlError(path, node.line_of("cloud"), "cloud must be aws or gcp")
+    if node["tag"] not in TAGS:
+        raise YamlError(path, node.line_of("tag"), f"tag must be one of {', '.join(TAGS)}")
+    ops = _strs(node, "operations", path, at, required=True)
+    specs = _strs(node, "resource", path, at, required=True)
+    try:
+        resource = tuple(_resource_spec(s, f"{node['id']}.resource") for s in specs)
+        bucket = getter(node["bucket"], f"{node['id']}.bucket") if "bucket" in node else None
+    except ExprError as e:
+        raise YamlError(path, node.line_of("resource"), str(e)) from None
+    actions = _strs(node, "actions", path, at)
+    if node["cloud"] == "aws" and not actions:
+        prefix = iam_prefix(node["service"])
+        actions = tuple(f"{prefix}:{op}" for op in ops)
+    deny = node.get("deny_supported", False)
+    if not isinstance(deny, bool):
+        raise YamlError(path, node.line_of("deny_supported"), "deny_supported must be true or false")
+    return CatalogEntry(
+        id=node["id"],
+        cloud=node["cloud"],
+        service=node["service"],
+        operations=ops,
+        tag=node["tag"],
+        resource_specs=resource,
+        actions=actions,
+        permissions=_strs(node, "permissions", path, at),
+        deny_supported=deny,
+        bucket=bucket,
+        ignore_if_only_params=frozenset(_strs(node, "ignore_if_only_params", path, at)),
+        source=f"{path}:{at}",
+    )
+
+
+def parse_catalog(doc: Any, path: str) -> Catalog:
+    if not isinstance(doc, LineDict) or not isinstance(doc.get("entries"), list):
+        raise YamlError(path, 1, "the deploy catalog is a mapping with an `entries` list")
+    entries = tuple(_parse_entry(e, path, doc.line_of("entries")) for e in doc["entries"])
+    seen: dict[tuple[str, str, str], str] = {}
+    for e in entries:
+        for op in e.operations:
+            key = (e.cloud, e.service, op)
+            if key in seen:
+                raise YamlError(path, int(e.source.rsplit(":", 1)[1]),
+                                f"{e.cloud} {e.service} {op} is already listed by {seen[key]}")
+            seen[key] = e.id
+    return Catalog(entries, path)
+
+
+def default_catalog_path() -> Path:
+    from scanner.detect.rules import default_rules_dir
+
+    return default_rules_dir() / CATALOG_FILE
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    p = path or default_catalog_path()
+    return parse_catalog(load_file(p), str(p))
+
+
+__all__ = ["TAGS", "Catalog", "CatalogEntry", "load_catalog", "parse_catalog"]

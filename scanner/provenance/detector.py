@@ -1,0 +1,243 @@
+"""The provenance detector: every catalog event inside a policy's scope, judged against its allow list.
+
+Order of input does not matter within one scan. When an AWS deploy arrives before the
+AssumeRoleWithWebIdentity that opened its session (a later file, a later batch), and only the
+subject could decide, the event is parked in the state store and decided in finish(), after the
+whole input was seen; only then is a subject called unknown.
+
+With `--jobs N` each worker process has its own detector and no worker runs finish(): parked events
+must reach the parent's detector through the state store, which `--state FILE` (SQLite) shares.
+Without a shared store a worker cannot hand anything over, so it decides at once on what it has
+seen itself, and the finding says so (see `_hand_off_possible`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from scanner.config import Config
+from scanner.model.event import Event
+from scanner.model.finding import Finding
+from scanner.provenance.catalog import Catalog, CatalogEntry, default_catalog_path, load_catalog
+from scanner.provenance.findings import provenance_finding
+from scanner.provenance.globs import any_match
+from scanner.provenance.judge import UNKNOWN, Verdict, judge
+from scanner.provenance.oidc import (
+    federated_session,
+    find_link,
+    is_web_identity_login,
+    role_of_login,
+    store_link,
+)
+from scanner.provenance.policy import DeployPolicy, policies_of
+from scanner.state.base import StateStore
+from scanner.state.memory import MemoryStore
+from scanner.timeutil import epoch_seconds
+
+PENDING_NEXT = "provenance:pending:next"
+PENDING_PREFIX = "provenance:pending:item:"
+
+SUBJECT_NONE = "none: not a federated (OIDC) session"
+SUBJECT_UNKNOWN = "unknown: issuing AssumeRoleWithWebIdentity not seen"
+NO_SHARED_STATE = ("scanned with --jobs and no --state: the issuing event may be in a file another worker "
+                   "read; rerun with --state FILE (or --jobs 1) to link sessions across files")
+
+_TUPLE_FIELDS = frozenset({"permissions", "delegation", "resources"})
+
+
+def _hand_off_possible(state: StateStore) -> bool:
+    """Will a parked event reach a detector that runs finish()? Not from a worker with a private store."""
+    return multiprocessing.parent_process() is None or not isinstance(state, MemoryStore)
+
+
+def _event_json(ev: Event) -> dict[str, Any]:
+    d = ev._asdict()
+    d.pop("raw")
+    return d
+
+
+def _event_from_json(d: Any) -> Event | None:
+    if not isinstance(d, Mapping):
+        return None
+    try:
+        fields: dict[str, Any] = {k: (tuple(v) if k in _TUPLE_FIELDS else v) for k, v in d.items()
+                                  if k in Event._fields}
+        return Event(**fields, raw={})
+    except TypeError:  # a parked event from an older, different Event layout
+        return None
+
+
+def _now(ev: Event) -> float:
+    # Event time, never the wall clock: replays of old logs must see the sessions of their day.
+    return epoch_seconds(ev.time) or 0.0
+
+
+def _subject_text(subject: str | None) -> str:
+    if subject is None:
+        return SUBJECT_UNKNOWN
+    return subject or SUBJECT_NONE
+
+
+class ProvenanceDetector:
+    name = "provenance"
+
+    def __init__(self, policies: Sequence[DeployPolicy], catalog: Catalog, artifact_buckets: Sequence[str],
+                 state: StateStore, *, hand_off: bool | None = None) -> None:
+        self.state = state
+        self.buckets = tuple(artifact_buckets)
+        self._by_cloud: dict[str, tuple[DeployPolicy, ...]] = {
+            c: tuple(p for p in policies if p.cloud == c) for c in ("aws", "gcp")
+        }
+        self._by_name = {p.name: p for p in policies}
+        clouds = {p.cloud for p in policies}
+        # Nothing is wanted for a cloud without policies, and S3 only when artifact buckets are named:
+        # records no detector wants are never normalized, which is what keeps a scan fast.
+        self._index: dict[tuple[str, str, str], CatalogEntry] = {
+            k: e for k, e in catalog.index().items() if k[0] in clouds and (e.bucket is None or self.buckets)
+        }
+        self._entries = {e.id: e for e in catalog.entries}
+        self._oidc_roles = tuple(
+            a.principal for p in self._by_cloud["aws"] for a in p.allow if a.oidc_subjects
+        )
+        self._hand_off = _hand_off_possible(state) if hand_off is None else hand_off
+        self._scope_cache: dict[tuple[str, str, str], tuple[DeployPolicy, ...]] = {}
+
+    # --- the Detector protocol ---------------------------------------------------------------
+    def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
+        if ptype == "AWSService":  # AWS acting on its own; SCPs do not bind service principals either
+            return False
+        if (cloud, service, operation) in self._index:
+            return True
+        return bool(self._oidc_roles) and cloud == "aws" and operation == "AssumeRoleWithWebIdentity" \
+            and service == "sts.amazonaws.com"
+
+    def evaluate(self, ev: Event) -> Iterable[Finding]:
+        if is_web_identity_login(ev):
+            # Only sessions of roles whose allow entries ask for a subject are worth remembering
+            # (EKS pods log in this way by the thousand).
+            if any_match(self._oidc_roles, role_of_login(ev), arn=True):
+                store_link(self.state, ev)
+            return ()
+        entry = self._index.get((ev.cloud, ev.service, ev.operation))
+        if entry is None or not self._counts(ev, entry):
+            return ()
+        resource = entry.resource_of(ev)
+        out: list[Finding] = []
+        resolved: tuple[str | None, dict[str, Any] | None] | None = None
+        for pol in self._in_scope(ev.cloud, ev.account, resource):
+            if resolved is None:
+                resolved = self._subject(ev, _now(ev))
+            subject, link = resolved
+            verdict = judge(pol, ev.principal, ev.key_kind == "long_lived", subject)
+            if verdict.allowed:
+                continue
+            if verdict.kind == UNKNOWN and self._hand_off:
+                self._park(ev, pol, entry, resource)
+                continue
+            extra: dict[str, Any] = {}
+            if verdict.kind == UNKNOWN:  # only a --jobs worker without a shared store gets here
+                extra = {"session_federated": federated_session(ev), "note": NO_SHARED_STATE}
+            out.append(self._finding(ev, pol, entry, resource, verdict, subject, link, extra))
+        return out
+
+    def finish(self) -> Iterable[Finding]:
+        out: list[Finding] = []
+        for item in self._drain():
+            ev = _event_from_json(item.get("event"))
+            pol = self._by_name.get(str(item.get("policy")))
+            entry = self._entries.get(str(item.get("entry")))
+            if ev is None or pol is None or entry is None:  # the policy or catalog changed since it was parked
+                continue
+            subject, link = self._subject(ev, _now(ev))
+            verdict = judge(pol, ev.principal, ev.key_kind == "long_lived", subject)
+            if verdict.allowed:
+                continue
+            extra = {"session_federated": bool(item.get("federated"))} if subject is None else {}
+            out.append(self._finding(ev, pol, entry, str(item.get("resource", "")), verdict, subject, link, extra))
+        return out
+
+    # --- helpers ---------------------------------------------------------------------------
+    def _in_scope(self, cloud: str, account: str, resource: str) -> tuple[DeployPolicy, ...]:
+        # Deploys repeat the same few accounts and resources: remember the glob verdicts (bounded,
+        # the keys are attacker-controlled text).
+        key = (cloud, account, resource)
+        hit = self._scope_cache.get(key)
+        if hit is None:
+            hit = tuple(p for p in self._by_cloud[cloud] if p.covers_account(account) and p.covers_resource(resource))
+            if len(self._scope_cache) < 100_000:
+                self._scope_cache[key] = hit
+        return hit
+
+    def _counts(self, ev: Event, entry: CatalogEntry) -> bool:
+        if ev.cloud == "aws":
+            # Service-linked roles act on what someone else configured (ECS autoscaling, replication);
+            # SCPs do not restrict them either.
+            if ":role/aws-service-role/" in ev.principal:
+                return False
+        else:
+            op = ev.raw.get("operation")
+            # A long-running operation logs a first and a last entry; count the first. It carries the
+            # caller's IP, user agent and request, and a finding should fire when the deploy starts.
+            if isinstance(op, Mapping) and ("first" in op or "last" in op) and op.get("first") is not True:
+                return False
+        if entry.bucket is not None and not any_match(self.buckets, entry.bucket_of(ev)):
+            return False
+        return not entry.only_ignorable_params(ev)
+
+    def _subject(self, ev: Event, now: float) -> tuple[str | None, dict[str, Any] | None]:
+        """(subject, link): the subject, "" when the session has none, None when not known (yet)."""
+        if ev.oidc_subject:
+            return ev.oidc_subject, None
+        if ev.cloud == "aws" and ev.key_kind == "temporary":
+            link = find_link(self.state, ev.access_key_id, now)
+            if link is not None:
+                subject = link.get("subject")
+                return (subject if isinstance(subject, str) else ""), link
+            return None, None
+        return "", None
+
+    def _finding(self, ev: Event, pol: DeployPolicy, entry: CatalogEntry, resource: str, verdict: Verdict,
+                 subject: str | None, link: dict[str, Any] | None, extra: dict[str, Any]) -> Finding:
+        if link is not None:
+            extra = {**extra, "issuing_event": {k: link.get(k, "") for k in ("event_id", "issued", "role", "provider")}}
+        return provenance_finding(ev, pol, entry, resource, verdict, _subject_text(subject), extra)
+
+    def _park(self, ev: Event, pol: DeployPolicy, entry: CatalogEntry, resource: str) -> None:
+        item = {"event": _event_json(ev), "policy": pol.name, "entry": entry.id, "resource": resource,
+                "federated": federated_session(ev)}
+        while True:  # claim a slot atomically: workers of one scan may share the store
+            n = self.state.get(PENDING_NEXT, 0.0)
+            slot = n if isinstance(n, int) else 0
+            if self.state.compare_and_set(PENDING_NEXT, n, slot + 1, 0.0):
+                break
+        self.state.put(f"{PENDING_PREFIX}{slot}", item, 0.0)
+
+    def _drain(self) -> Iterator[Mapping[str, Any]]:
+        start = 0
+        while True:
+            n = self.state.get(PENDING_NEXT, 0.0)
+            end = n if isinstance(n, int) else 0
+            for i in range(start, end):
+                key = f"{PENDING_PREFIX}{i}"
+                item = self.state.get(key, 0.0)
+                self.state.delete(key)
+                if isinstance(item, Mapping):
+                    yield item
+            if end == 0 or self.state.compare_and_set(PENDING_NEXT, n, 0, 0.0):
+                return
+            start = end  # more were parked meanwhile: take those too
+
+
+@lru_cache(maxsize=4)
+def _catalog(path: Path) -> Catalog:
+    return load_catalog(path)
+
+
+def factory(config: Config, state: StateStore) -> ProvenanceDetector:
+    """DETECTORS entry: policies from config (validated with file:line errors), the bundled catalog."""
+    policies = policies_of(config.raw, config.deploy_policy, config.source)
+    return ProvenanceDetector(policies, _catalog(default_catalog_path()), config.artifact_buckets, state)

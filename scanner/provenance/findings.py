@@ -1,0 +1,113 @@
+"""Provenance findings: rule ids, severities, titles and the evidence a responder needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.detect.findings import action_of, base_evidence, event_finding
+from scanner.model.event import Event
+from scanner.model.finding import Finding
+from scanner.provenance.catalog import CatalogEntry
+from scanner.provenance.judge import LONG_LIVED, MISMATCH, UNEXPECTED, UNKNOWN, Verdict
+from scanner.provenance.policy import DeployPolicy
+
+RULE_IDS = {
+    UNEXPECTED: "provenance.unexpected_deployer",
+    MISMATCH: "provenance.oidc_subject_mismatch",
+    LONG_LIVED: "provenance.long_lived_key",
+    UNKNOWN: "provenance.subject_unknown",
+}
+
+_WHAT = {"artifact_push": "Artifact push", "deploy": "Deploy", "cd_tamper": "CI/CD system change"}
+_WHY = {
+    UNEXPECTED: "by a principal the deploy policy does not allow",
+    MISMATCH: "by an allowed principal from an unexpected OIDC subject",
+    LONG_LIVED: "with a long-lived key where the deploy policy requires keyless",
+    UNKNOWN: "by an allowed principal whose OIDC subject could not be established",
+}
+REMEDIATION = {
+    UNEXPECTED: "Confirm with the principal's owner whether this push or deploy was intended; if not, roll it "
+                "back and revoke the credentials used. Deploys belong to the CI/CD principals in the policy: "
+                "enforce it with `auditwarden policy export --aws-scp` / `--gcp-deny`.",
+    MISMATCH: "The deploy role was assumed from a repository, branch or environment the policy does not allow. "
+              "Tighten the role's trust policy (token.actions.githubusercontent.com:sub) or the workload identity "
+              "provider's attribute condition to the allowed subjects, and review what was deployed.",
+    LONG_LIVED: "Move this principal to keyless federation (OIDC / workload identity federation), then delete "
+                "the long-lived key (`auditwarden revoke`).",
+    UNKNOWN: "The session's issuing AssumeRoleWithWebIdentity event was not in the scanned logs. Scan the "
+             "logs from the session's start (keep links across runs with --state FILE) or confirm the "
+             "deploy with the pipeline's run history.",
+}
+
+_DENIED_CODES = ("AccessDenied", "Unauthorized", "Forbidden", "PERMISSION_DENIED", "UNAUTHENTICATED")
+#: One step down for an attempt that failed: someone tried, nothing changed.
+_ATTEMPT_SEVERITY = {"critical": "medium", "high": "low", "medium": "low", "low": "low", "info": "info"}
+
+#: Principal types behind which a person sits (AWS) — or an SSO permission set's role.
+_HUMAN_TYPES = frozenset({"IAMUser", "Root", "SAMLUser", "IdentityCenterUser", "FederatedUser", "user"})
+
+
+def is_human(ev: Event) -> bool:
+    if ev.principal_type in _HUMAN_TYPES:
+        return True
+    # IAM Identity Center permission sets are roles named AWSReservedSSO_<set>_<suffix>.
+    return ev.principal_type == "AssumedRole" and "/AWSReservedSSO_" in ev.principal
+
+
+def key_type(ev: Event) -> str:
+    if ev.cloud == "aws":
+        return {"long_lived": "long-lived access key (AKIA)", "temporary": "temporary session key (ASIA)"}.get(
+            ev.key_kind, "none recorded")
+    if ev.key_kind == "long_lived":
+        return "user-managed service account key"
+    return "short-lived credentials (no user-managed key)"
+
+
+def severity_for(kind: str, ev: Event) -> str:
+    if kind == UNEXPECTED:
+        base = "critical" if is_human(ev) else "high"
+    elif kind == UNKNOWN:
+        base = "medium"
+    else:
+        base = "high"
+    return base if ev.success else _ATTEMPT_SEVERITY[base]
+
+
+def _attempt_word(error_code: str) -> str:
+    return "denied attempt" if any(c.lower() in error_code.lower() for c in _DENIED_CODES) else "failed attempt"
+
+
+def _clip(v: str) -> str:
+    return v[:500]
+
+
+def provenance_finding(ev: Event, policy: DeployPolicy, entry: CatalogEntry, resource: str, verdict: Verdict,
+                       subject_text: str, extra: dict[str, Any] | None = None) -> Finding:
+    kind = verdict.kind
+    rule = RULE_IDS[kind]
+    action = action_of(ev)
+    title = f"{_WHAT[entry.tag]} {_WHY[kind]}"
+    if not ev.success:
+        title = f"{title} ({_attempt_word(ev.error_code)})"
+    evidence: dict[str, Any] = base_evidence(ev)
+    evidence.update({
+        "policy": policy.name,
+        "policy_source": policy.source,
+        "tag": entry.tag,
+        "catalog_entry": entry.id,
+        "principal": _clip(ev.principal),
+        "subject": _clip(subject_text),
+        "key_type": key_type(ev),
+        "resource": _clip(resource),
+        "expected_principals": list(policy.principals),
+    })
+    if verdict.expected_subjects:
+        evidence["expected_subjects"] = list(verdict.expected_subjects)
+    if any(a.keyless for a in verdict.matched):
+        evidence["keyless_required"] = True
+    if not ev.success:
+        evidence["outcome"] = _attempt_word(ev.error_code)
+    if extra:
+        evidence.update(extra)
+    return event_finding(ev, rule, title, severity_for(kind, ev), "provenance", action, resource, evidence,
+                         REMEDIATION[kind])

