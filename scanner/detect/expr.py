@@ -73,7 +73,7 @@ class ExprError(ValueError):
 
 def _dig(value: Any, parts: tuple[str, ...]) -> Any:
     for i, part in enumerate(parts):
-        if isinstance(value, Mapping):
+        if isinstance(value, dict):
             value = value.get(part, _MISSING)
             if value is _MISSING:
                 return _MISSING
@@ -146,7 +146,7 @@ def _values(v: Any) -> list[Any]:
 def _present(v: Any) -> bool:
     if v is _MISSING or v is None or v == "":
         return False
-    if isinstance(v, (list, tuple, Mapping)):
+    if isinstance(v, (list, tuple, dict)):
         return len(v) > 0
     return True
 
@@ -257,7 +257,7 @@ def _covers_op(arg: Any, where: str) -> ValuePred:
 
 def _decode_json(x: Any) -> Any:
     """A JSON document held in a string (possibly URL-encoded, as some CloudTrail fields are)."""
-    if isinstance(x, Mapping):
+    if isinstance(x, dict):
         return x
     if not isinstance(x, str) or len(x) > JSON_MAX_CHARS:
         return _MISSING
@@ -276,7 +276,7 @@ def _json_op(arg: Any, where: str) -> ValuePred:
     def pred(v: Any, ev: Event) -> bool:
         for item in _values(v) if isinstance(v, (list, tuple)) else [v]:
             doc = _decode_json(item)
-            if isinstance(doc, Mapping) and sub(doc, ev):
+            if isinstance(doc, dict) and sub(doc, ev):
                 return True
         return False
 
@@ -285,7 +285,7 @@ def _json_op(arg: Any, where: str) -> ValuePred:
 
 def _any_op(arg: Any, where: str) -> ValuePred:
     sub = _compile(arg, where, _element_getter)
-    return lambda v, ev: any(isinstance(x, Mapping) and sub(x, ev) for x in _values(v))
+    return lambda v, ev: any(isinstance(x, dict) and sub(x, ev) for x in _values(v))
 
 
 def _field_op(op: str, arg: Any, where: str) -> ValuePred:

@@ -6,7 +6,6 @@ scan near the speed of parsing JSON.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from scanner.normalize.aws_names import strip_version_suffix
@@ -46,29 +45,29 @@ def quick_key(rec: RawRecord) -> QuickKey:
     d = rec.data
     if rec.kind == CLOUDTRAIL:
         ui = d.get("userIdentity")
-        if ui is not None and not isinstance(ui, Mapping):
+        if ui is not None and not isinstance(ui, dict):
             raise NormalizeError("wrong_type", "userIdentity must be an object")
         ptype = _opt(ui.get("type"), "userIdentity.type") if ui else ""
         op = strip_version_suffix(_req(d.get("eventName"), "eventName"))
         return "aws", _req(d.get("eventSource"), "eventSource"), op, ptype
     if rec.kind == GCP_LOGENTRY:
         p = d.get("protoPayload")
-        if isinstance(p, Mapping) and p:
+        if isinstance(p, dict) and p:
             auth = p.get("authenticationInfo")
-            if auth is not None and not isinstance(auth, Mapping):
+            if auth is not None and not isinstance(auth, dict):
                 raise NormalizeError("wrong_type", "authenticationInfo must be an object")
-            email = _opt(auth.get("principalEmail"), "principalEmail") if isinstance(auth, Mapping) else ""
-            subject = _opt(auth.get("principalSubject"), "principalSubject") if isinstance(auth, Mapping) else ""
+            email = _opt(auth.get("principalEmail"), "principalEmail") if isinstance(auth, dict) else ""
+            subject = _opt(auth.get("principalSubject"), "principalSubject") if isinstance(auth, dict) else ""
             mapped = "" if email else mapped_principal(p)
             ptype = principal_type(email, mapped or subject)
             svc = _opt(p.get("serviceName"), "serviceName")
             return "gcp", svc, _opt(p.get("methodName"), "methodName"), ptype
-        if p is not None and not isinstance(p, Mapping):
+        if p is not None and not isinstance(p, dict):
             raise NormalizeError("wrong_type", "protoPayload must be an object")
         service, operation = non_audit_key(d)
         return "gcp", service, operation, ""
     if rec.kind == EVENTBRIDGE:
         detail = d.get("detail")
-        code = _s(detail.get("eventTypeCode")) if isinstance(detail, Mapping) else ""
+        code = _s(detail.get("eventTypeCode")) if isinstance(detail, dict) else ""
         return "aws", _s(d.get("source")), code or _s(d.get("detail-type")), "AWSService"
     return "", "", "", ""

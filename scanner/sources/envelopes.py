@@ -35,6 +35,21 @@ def _is_cloudtrail_record(d: Mapping[str, Any]) -> bool:
     return "eventSource" in d and "eventName" in d and ("eventVersion" in d or "eventID" in d)
 
 
+def _plain_kind(d: dict[str, Any]) -> str:
+    """CLOUDTRAIL or GCP_LOGENTRY for the two bare shapes that make up nearly all input, else "".
+
+    Checked first so the common case skips the envelope dispatch (and a generator frame per record);
+    anything unusual, including wrong types, takes the full path below and is judged there.
+    """
+    es = d.get("eventSource")
+    if (type(es) is str and not es.startswith("aws:") and "eventName" in d and "detail-type" not in d
+            and ("eventVersion" in d or "eventID" in d)):
+        return CLOUDTRAIL
+    if "protoPayload" in d and "insertId" in d:
+        return GCP_LOGENTRY
+    return ""
+
+
 def _is_logentry(d: Mapping[str, Any]) -> bool:
     return "protoPayload" in d or ("logName" in d and "insertId" in d)
 
@@ -99,6 +114,10 @@ def _unwrap_object(
     read_object: ObjectReader | None,
     depth: int,
 ) -> Iterator[Item]:
+    kind = _plain_kind(d)
+    if kind:
+        yield RawRecord(kind, d, origin)
+        return
     nxt = depth + 1
     # --- AWS ---------------------------------------------------------------------------------
     # SQS and SNS records as Lambda receives them carry no eventName: test them before CloudTrail.
@@ -117,7 +136,11 @@ def _unwrap_object(
     records = d.get("Records")
     if isinstance(records, list):
         for i, rec in enumerate(records):
-            yield from unwrap(rec, f"{origin}#Records[{i}]", limits, read_object, nxt)
+            kind = _plain_kind(rec) if type(rec) is dict else ""
+            if kind:
+                yield RawRecord(kind, rec, f"{origin}#Records[{i}]")
+            else:
+                yield from unwrap(rec, f"{origin}#Records[{i}]", limits, read_object, nxt)
         return
     if "digestPublicKeyFingerprint" in d or "digestS3Object" in d:
         yield Skipped(origin, "cloudtrail_digest")
