@@ -8,6 +8,11 @@ from datetime import UTC, datetime
 def parse_time(text: str) -> datetime | None:
     if not text:
         return None
+    try:  # Python 3.11 reads nearly every form clouds write (Z, nanoseconds); the slow path is the rest
+        dt = datetime.fromisoformat(text)
+        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    except ValueError:
+        pass
     t = text.strip().replace(" ", "T", 1)
     if t.endswith(("Z", "z")):
         t = t[:-1] + "+00:00"
