@@ -63,16 +63,28 @@ def main() -> None:
     ap.add_argument("--aws", type=int, default=200_000)
     ap.add_argument("--gcp", type=int, default=100_000)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "scan")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; the best time of each is reported")
     args = ap.parse_args()
     files = generate(args.out, args.aws, args.gcp)
     total_bytes = sum(p.stat().st_size for p in files)
     print(f"workload: {len(files)} gzip files, {total_bytes / 1e6:.1f} MB compressed, {args.aws + args.gcp} records")
-    n, floor_s = floor(files)
-    floor_rate = n / floor_s
-    print(f"floor   (gunzip + orjson.loads):      {floor_rate:>10,.0f} records/s  ({floor_s:.2f}s)")
+    # Rounds interleave floor and scans so a busy machine slows both alike; best of each is kept.
+    best: dict[str, float] = {}
+    runs: dict[int, tuple[int, str]] = {}
+    n = 0
+    for _ in range(max(1, args.repeat)):
+        n, floor_s = floor(files)
+        best["floor"] = min(best.get("floor", floor_s), floor_s)
+        for jobs in (1, 2):
+            secs, peak_kib, summary = run_scan(args.out, jobs)
+            best[f"j{jobs}"] = min(best.get(f"j{jobs}", secs), secs)
+            runs[jobs] = (peak_kib, summary)
+    floor_rate = n / best["floor"]
+    print(f"floor   (gunzip + orjson.loads):      {floor_rate:>10,.0f} records/s  ({best['floor']:.2f}s)")
     results = {}
     for jobs in (1, 2):
-        secs, peak_kib, summary = run_scan(args.out, jobs)
+        secs = best[f"j{jobs}"]
+        peak_kib, summary = runs[jobs]
         rate = n / secs
         results[jobs] = rate
         print(f"scan    --jobs {jobs} (wall, incl. start-up): {rate:>10,.0f} records/s  ({secs:.2f}s)  "
