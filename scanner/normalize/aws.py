@@ -84,6 +84,9 @@ def _mfa(rec: Mapping[str, Any], ui: Mapping[str, Any]) -> bool | None:
     return flag is True or flag == "true"
 
 
+_RESOURCE_RANK: dict[str, int] = {k: i for i, k in enumerate(RESOURCE_KEYS)}
+
+
 def _resources(rec: Mapping[str, Any]) -> tuple[str, ...]:
     """resources[] ARNs first, then what well-known request parameters name; each once."""
     out: dict[str, None] = {}  # an ordered set
@@ -105,8 +108,9 @@ def _resources(rec: Mapping[str, Any]) -> tuple[str, ...]:
                 out[f"arn:aws:s3:::{bucket}/{key}"] = None
             out[f"arn:aws:s3:::{bucket}"] = None
             skip = {"bucketName", "key"}
-        for k in RESOURCE_KEYS:
-            v = params.get(k)
+        # requestParameters hold a handful of keys: intersect, then order by preference
+        for k in sorted(params.keys() & _RESOURCE_RANK.keys(), key=_RESOURCE_RANK.__getitem__):
+            v = params[k]
             if k not in skip and isinstance(v, str) and v:
                 out[v] = None
     return tuple(out)
