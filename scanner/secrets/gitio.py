@@ -58,8 +58,9 @@ class IndexEntry:
 
 
 def staged_entries(root: Path) -> list[IndexEntry]:
-    """Index entries of files added, copied, modified or renamed in the index relative to HEAD."""
-    changed = _git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--no-ext-diff"], root)
+    """Index entries of files added, copied, modified, renamed or retyped in the index relative to HEAD."""
+    # T: a symlink (or submodule) that became a regular file has new content of its own.
+    changed = _git(["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMRT", "--no-ext-diff"], root)
     wanted = {_path(p) for p in changed.split(b"\0") if p}
     if not wanted:
         return []
@@ -173,7 +174,8 @@ def added_lines(root: Path, since: str, max_bytes: int) -> Iterator[AddedFile]:
             continue
         if in_header:
             if line.startswith(b"+++ "):
-                target = line[4:]
+                # git ends the name with a TAB when it holds a space (for GNU patch); a real TAB is quoted.
+                target = line[4:].removesuffix(b"\t")
                 if target != b"/dev/null":
                     p = _unquote(target)
                     cur = AddedFile(commit, ctime, _path(p[2:] if p.startswith(b"b/") else p))

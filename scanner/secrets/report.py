@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from scanner.model.finding import SEVERITIES, Finding
 from scanner.ops.terminal import safe_line
-from scanner.secrets.sources import SourceStats
+from scanner.secrets.sources import SourceStats, shown
 
 
 def write_text(findings: Iterable[Finding], out: IO[str]) -> None:
@@ -45,9 +45,11 @@ class Summary:
         s = self.sources
         return {
             "mode": self.mode, "files": s.files, "bytes": s.bytes, "commits": s.commits,
-            "skipped_binary": s.binary, "skipped_too_large": len(s.too_large), "too_large": s.too_large[:20],
+            "skipped_binary": s.binary, "skipped_too_large": len(s.too_large),
+            "too_large": [shown(p) for p in s.too_large[:20]],
             "max_file_bytes": self.max_file_bytes, "excluded": s.excluded, "symlinks": s.symlinks,
-            "unreadable": s.unreadable[:20], "inline_allowed": self.inline_allowed, "baselined": self.baselined,
+            "unreadable": [shown(u) for u in s.unreadable[:20]],
+            "inline_allowed": self.inline_allowed, "baselined": self.baselined,
             "findings": {sev: sum(1 for f in self.findings if f.severity == sev) for sev in reversed(SEVERITIES)},
             "seconds": round(self.seconds, 3),
         }

@@ -42,6 +42,12 @@ def _posix(p: str) -> str:
     return p.replace(os.sep, "/")
 
 
+def shown(path: str) -> str:
+    """A path fit for findings and JSON: bytes of a non-UTF-8 file name (kept as surrogates to open the
+    file) become U+FFFD; orjson and strict UTF-8 writers refuse surrogates."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 class Collector:
     def __init__(self, max_bytes: int, excluded: Callable[[str], bool], stats: SourceStats) -> None:
         self.max_bytes = max_bytes
@@ -56,7 +62,7 @@ class Collector:
             return None
         self.stats.files += 1
         self.stats.bytes += len(data)
-        return Blob(path=path, text=text)
+        return Blob(path=shown(path), text=text)
 
     def file(self, fs_path: Path, key: str) -> Blob | None:
         if self.excluded(key):
@@ -85,7 +91,7 @@ class Collector:
     def worktree(self, paths: Sequence[str], root: Path | None) -> Iterator[Blob]:
         if not paths:
             if root is not None:
-                for rel in gitio.list_worktree(root):
+                for rel in self._repo_paths(root):
                     b = self.file(root / rel, rel)
                     if b:
                         yield b
@@ -102,7 +108,7 @@ class Collector:
                 r = gitio.repo_root(p)
                 if r is not None:
                     under = _posix(os.path.relpath(p.resolve(), r.resolve()))
-                    for rel in gitio.list_worktree(r, "" if under == "." else under):
+                    for rel in self._repo_paths(r, "" if under == "." else under):
                         b = self.file(r / rel, rel)
                         if b:
                             yield b
@@ -110,6 +116,20 @@ class Collector:
                     yield from self._walk(p)
             else:
                 self.stats.unreadable.append(f"{given}: no such file or directory")
+
+    def _repo_paths(self, root: Path, under: str = "", depth: int = 0) -> Iterator[str]:
+        """Files git lists (honouring .gitignore), relative to `root`, including those of untracked
+        repositories inside it (a clone in the tree): git lists such a repository as one "dir/" entry."""
+        for rel in gitio.list_worktree(root, under):
+            if not rel.endswith("/"):
+                yield rel
+            elif depth < 8:
+                try:
+                    inner = list(self._repo_paths(root / rel, "", depth + 1))
+                except gitio.GitError as e:
+                    self.stats.unreadable.append(f"{rel}: git: {e}")
+                    continue
+                yield from (rel + p for p in inner)
 
     def _key(self, p: Path, given: str) -> str:
         parent = p.parent.resolve()
@@ -182,5 +202,5 @@ class Collector:
                 continue
             self.stats.files += 1
             self.stats.bytes += af.size
-            yield Blob(path=af.path, text="\n".join(af.lines), line_map=af.numbers, commit=af.commit,
+            yield Blob(path=shown(af.path), text="\n".join(af.lines), line_map=af.numbers, commit=af.commit,
                        commit_time=af.commit_time)

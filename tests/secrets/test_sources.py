@@ -141,3 +141,59 @@ def test_flag_combinations_are_usage_errors(repo: Path) -> None:
     assert cli_run("--staged", "--since", "HEAD")[0] == 2
     assert cli_run("--staged", "somefile")[0] == 2
     assert cli_run("--update")[0] == 2
+
+
+def test_since_names_a_file_whose_name_holds_a_space_exactly(repo: Path, fake: Fake) -> None:
+    # git ends "+++ b/my creds.env" with a TAB when the name holds a space; it is not part of the name.
+    (repo / "a").write_text("x\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "0")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    (repo / "my creds.env").write_text(_pair(fake))
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "1")
+    code, out, _ = cli_run("--since", base, "--format", "jsonl")
+    assert code == 1 and _jsonl(out)[0]["location"] == {"path": "my creds.env", "line": 1}
+    # ... so exclusions and baselines match it as they do in the other modes
+    (repo / ".auditwarden-secrets.yaml").write_text("exclude_paths: ['*.env']\n")
+    assert cli_run("--since", base)[0] == 0
+
+
+def test_staged_symlink_turned_into_a_file_is_scanned(repo: Path, fake: Fake) -> None:
+    (repo / "target.txt").write_text("nothing\n")
+    (repo / "creds.env").symlink_to("target.txt")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "link")
+    (repo / "creds.env").unlink()
+    (repo / "creds.env").write_text(_pair(fake))
+    git(repo, "add", "creds.env")  # a type change (T) in the index
+    code, out, err = cli_run("--staged", "--format", "jsonl")
+    assert code == 1, err
+    assert _jsonl(out)[0]["location"] == {"path": "creds.env", "line": 1}
+
+
+def test_a_file_name_that_is_not_utf8_does_not_lose_the_findings(plain_dir: Path, fake: Fake) -> None:
+    (plain_dir / "d").mkdir()
+    with open(bytes(plain_dir / "d") + b"/k\xff.env", "wb") as fh:
+        fh.write(_pair(fake).encode())
+    code, out, err = cli_run("d", "--format", "jsonl", "--log-format", "json")
+    assert code == 1, err
+    assert _jsonl(out)[0]["location"] == {"path": "d/k\ufffd.env", "line": 1}
+    code, out, err = cli_run("d", "--format", "sarif")
+    assert code == 1, err
+    [result] = json.loads(out)["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "d/k%EF%BF%BD.env"
+
+
+def test_an_untracked_repository_inside_the_work_tree_is_scanned(repo: Path, fake: Fake) -> None:
+    (repo / "README.md").write_text("hello\n")
+    nested = repo / "vendor" / "tool"
+    nested.mkdir(parents=True)
+    git(nested, "init", "-q")
+    (nested / ".gitignore").write_text("*.log\n")
+    (nested / "deploy.env").write_text(_pair(fake))
+    (nested / "debug.log").write_text(_pair(fake))  # ignored by the nested repository's own .gitignore
+    for args in ((), ("vendor",)):
+        code, out, err = cli_run(*args, "--format", "jsonl")
+        assert code == 1, err
+        assert [f["location"]["path"] for f in _jsonl(out)] == ["vendor/tool/deploy.env"]  # type: ignore[index]
