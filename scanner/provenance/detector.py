@@ -30,6 +30,7 @@ from scanner.provenance.oidc import (
     federated_session,
     find_link,
     is_web_identity_login,
+    known_not_federated,
     role_of_login,
     store_link,
 )
@@ -74,6 +75,11 @@ def _event_from_json(d: Any) -> Event | None:
 def _now(ev: Event) -> float:
     # Event time, never the wall clock: replays of old logs must see the sessions of their day.
     return epoch_seconds(ev.time) or 0.0
+
+
+def _is_service_linked(principal: str) -> bool:
+    parts = principal.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and parts[2] == "iam" and parts[5].startswith("role/aws-service-role/")
 
 
 def _subject_text(subject: str | None) -> str:
@@ -175,8 +181,9 @@ class ProvenanceDetector:
     def _counts(self, ev: Event, entry: CatalogEntry) -> bool:
         if ev.cloud == "aws":
             # Service-linked roles act on what someone else configured (ECS autoscaling, replication);
-            # SCPs do not restrict them either.
-            if ":role/aws-service-role/" in ev.principal:
+            # SCPs do not restrict them either. Judged on the ARN's resource part: IAM paths may hold
+            # ":", so a user or role of one's own could otherwise carry the marker and go unseen.
+            if ev.principal_type == "AssumedRole" and _is_service_linked(ev.principal):
                 return False
         else:
             op = ev.raw.get("operation")
@@ -197,7 +204,9 @@ class ProvenanceDetector:
             if link is not None:
                 subject = link.get("subject")
                 return (subject if isinstance(subject, str) else ""), link
-            return None, None
+            # CloudTrail writes `webIdFederationData: {}` for a session that did not come from web identity
+            # (sts:AssumeRole, role chaining): there is no issuing login to wait for, and no subject.
+            return ("" if known_not_federated(ev) else None), None
         return "", None
 
     def _finding(self, ev: Event, pol: DeployPolicy, entry: CatalogEntry, resource: str, verdict: Verdict,

@@ -40,7 +40,8 @@ REMEDIATION = {
 }
 
 _DENIED_CODES = ("AccessDenied", "Unauthorized", "Forbidden", "PERMISSION_DENIED", "UNAUTHENTICATED")
-#: One step down for an attempt that failed: someone tried, nothing changed.
+#: Lower for an attempt that failed: someone tried, nothing changed. Critical and high drop two steps, so a
+#: failed attempt ranks below every landed violation (the lowest of which, subject_unknown, is medium).
 _ATTEMPT_SEVERITY = {"critical": "medium", "high": "low", "medium": "low", "low": "low", "info": "info"}
 
 #: Principal types behind which a person sits (AWS) — or an SSO permission set's role.
@@ -70,7 +71,13 @@ def severity_for(kind: str, ev: Event) -> str:
         base = "medium"
     else:
         base = "high"
-    return base if ev.success else _ATTEMPT_SEVERITY[base]
+    # Only an authorization failure lowers it: a call that failed for another reason (ValidationException,
+    # INVALID_ARGUMENT, a conflict) got past IAM, so the principal holds deploy rights all the same.
+    return _ATTEMPT_SEVERITY[base] if is_denied(ev) else base
+
+
+def is_denied(ev: Event) -> bool:
+    return not ev.success and any(c.lower() in ev.error_code.lower() for c in _DENIED_CODES)
 
 
 def _attempt_word(error_code: str) -> str:

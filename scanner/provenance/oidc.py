@@ -96,3 +96,10 @@ def federated_session(ev: Event) -> bool:
     """Does userIdentity say the session came from web identity federation?"""
     ui = _map(ev.raw.get("userIdentity"))
     return bool(_map(_map(ui.get("sessionContext")).get("webIdFederationData")))
+
+
+def known_not_federated(ev: Event) -> bool:
+    """Does userIdentity say outright that the session did not come from web identity (`{}`, not absent)?"""
+    ctx = _map(_map(ev.raw.get("userIdentity")).get("sessionContext"))
+    data = ctx.get("webIdFederationData")
+    return isinstance(data, Mapping) and not data

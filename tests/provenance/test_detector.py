@@ -110,6 +110,15 @@ def test_iam_user_with_long_lived_key_is_critical_and_its_denied_attempt_lower()
     assert len(findings) == 3  # the DescribeImages, the layer upload and the log-bucket upload are not deploys
 
 
+def test_a_failed_call_that_got_past_iam_keeps_its_full_severity() -> None:
+    """ValidationException means IAM said yes: the principal holds deploy rights, only the input was bad."""
+    [landed] = [e for e in events(DEPLOYS) if e.principal == ALICE and ECR_APP in e.resources and e.success]
+    failed = landed._replace(id="failed-1", error_code="ValidationException", error_message="bad manifest")
+    [f] = run(detector(POLICY), [failed])
+    assert (f.rule, f.severity) == ("provenance.unexpected_deployer", "critical")
+    assert f.title.endswith("(failed attempt)")
+
+
 def test_sso_administrator_hot_patch_and_pipeline_edit_are_critical() -> None:
     findings = by(run(detector(POLICY), events(DEPLOYS)), principal=SSO_ADMIN)
     assert sorted((f.action, f.severity, f.evidence["tag"]) for f in findings) == [
@@ -213,3 +222,31 @@ def test_gcp_person_deploying_counts_once_per_operation_and_denied_is_lower() ->
     trigger = one(findings, action="google.devtools.cloudbuild.v1.CloudBuild.UpdateBuildTrigger")
     assert (trigger.severity, trigger.evidence["tag"]) == ("critical", "cd_tamper")
     assert len(findings) == 3  # the docker pull is a read; acme-dev is in no policy's scope
+
+
+def _records_file(tmp_path: Path, *records: dict[str, object]) -> Path:
+    path = tmp_path / "records.json"
+    path.write_bytes(orjson.dumps({"Records": list(records)}))
+    return path
+
+
+def test_a_role_assumed_without_web_identity_is_a_mismatch_not_an_unknown(tmp_path: Path) -> None:
+    # Someone with sts:AssumeRole on the deploy role pushes from a laptop: CloudTrail records an empty
+    # webIdFederationData, so there is no issuing login to wait for and no subject to find.
+    push = copy.deepcopy(orjson.loads(DEPLOYS.read_bytes())["Records"][0])
+    push["userIdentity"]["accessKeyId"] = "ASIAQNZGKJ3EXAMPLE77"
+    push["userIdentity"]["sessionContext"]["webIdFederationData"] = {}
+    push["eventID"] = "laptop-push"
+    f = one(run(detector(POLICY), events(_records_file(tmp_path, push))), principal=GHA)
+    assert (f.rule, f.severity) == ("provenance.oidc_subject_mismatch", "high")
+    assert f.evidence["subject"] == "none: not a federated (OIDC) session"
+
+
+def test_a_principal_whose_path_looks_like_a_service_linked_role_is_still_judged(tmp_path: Path) -> None:
+    # IAM paths may hold ":"; only the ARN's resource part says whether a role is service-linked.
+    push = copy.deepcopy(orjson.loads(DEPLOYS.read_bytes())["Records"][5])
+    assert push["userIdentity"]["arn"] == ALICE and push["eventName"] == "PutImage"
+    disguised = f"arn:aws:iam::{ACCT}:user/x:role/aws-service-role/alice"
+    push["userIdentity"]["arn"] = disguised
+    [f] = run(detector(POLICY), events(_records_file(tmp_path, push)))
+    assert (f.rule, f.principal, f.severity) == ("provenance.unexpected_deployer", disguised, "critical")
