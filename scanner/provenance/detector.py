@@ -44,6 +44,9 @@ PENDING_PREFIX = "provenance:pending:item:"
 
 SUBJECT_NONE = "none: not a federated (OIDC) session"
 SUBJECT_UNKNOWN = "unknown: issuing AssumeRoleWithWebIdentity not seen"
+#: How long an operation id stays claimed: long deploys run for hours, log delivery lags by minutes.
+OPERATION_TTL_SECONDS = 7 * 24 * 3600
+
 NO_SHARED_STATE = ("scanned with --jobs and no --state: the issuing event may be in a file another worker "
                    "read; rerun with --state FILE (or --jobs 1) to link sessions across files")
 
@@ -187,10 +190,15 @@ class ProvenanceDetector:
                 return False
         else:
             op = ev.raw.get("operation")
-            # A long-running operation logs a first and a last entry; count the first. It carries the
-            # caller's IP, user agent and request, and a finding should fire when the deploy starts.
-            if isinstance(op, Mapping) and ("first" in op or "last" in op) and op.get("first") is not True:
-                return False
+            # A long-running operation logs a first entry, a last one and sometimes some between: it is
+            # one deploy. Whichever entry is seen first claims the operation id in the state store, so it
+            # counts once even when its `first` entry is missing from the logs or sits in another file
+            # (another worker, another run with --state). In time order that is the `first` entry, which
+            # carries the caller's IP, user agent and request.
+            if isinstance(op, Mapping) and isinstance(op.get("id"), str) and op["id"]:
+                key = f"gcp-operation:{op.get('producer', '')}:{op['id']}"
+                if not self.state.put_if_absent(key, ev.id, _now(ev), OPERATION_TTL_SECONDS):
+                    return False
         if entry.bucket is not None and not any_match(self.buckets, entry.bucket_of(ev)):
             return False
         return not entry.only_ignorable_params(ev)

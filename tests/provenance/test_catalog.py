@@ -81,10 +81,10 @@ def test_resource_names(action: str, resource: str) -> None:
     assert resource in found
 
 
-def test_reads_layer_uploads_scaling_and_lro_completions_never_fire() -> None:
+def test_reads_layer_uploads_and_scaling_never_fire() -> None:
     det = detector(NOBODY)
     evs = events(AWS_NOT_DEPLOYS, GCP_NOT_DEPLOYS)
-    assert len(evs) == 23
+    assert len(evs) == 22
     assert run(det, evs) == []
     # and most of them are not even normalized by a scan: wants() says no on the quick key
     wanted = [ev for ev in evs if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type)]

@@ -250,3 +250,18 @@ def test_a_principal_whose_path_looks_like_a_service_linked_role_is_still_judged
     push["userIdentity"]["arn"] = disguised
     [f] = run(detector(POLICY), events(_records_file(tmp_path, push)))
     assert (f.rule, f.principal, f.severity) == ("provenance.unexpected_deployer", disguised, "critical")
+
+
+def test_a_long_running_operation_counts_once_whatever_entries_are_seen() -> None:
+    """first + last (+ middle) entries of one operation are one deploy; an orphan `last` still counts."""
+    carol = [e for e in events(GCP) if e.principal == CAROL and e.success
+             and e.operation == "google.cloud.run.v2.Services.UpdateService"]
+    first = next(e for e in carol if e.raw["operation"].get("first"))
+    op_id = first.raw["operation"]["id"]
+    last = next(e for e in carol if e.raw["operation"].get("last") and e.raw["operation"]["id"] == op_id)
+    middle_op = {"id": op_id, "producer": "run.googleapis.com"}
+    middle = last._replace(id="middle-1", raw={**last.raw, "operation": middle_op})
+    for order in ([first, middle, last], [last, first], [last]):
+        found = run(detector(POLICY), order)
+        assert [(f.rule, f.principal) for f in found] == [("provenance.unexpected_deployer", CAROL)], order
+        assert found[0].event_ids == (order[0].id,)
