@@ -8,7 +8,7 @@ from typing import IO
 from scanner.model.finding import Finding
 from scanner.ops.terminal import safe_line
 
-_COLS = (("SEVERITY", 8), ("RULE", 40), ("PRINCIPAL", 48), ("ACTION", 36), ("RESOURCE", 40), ("TIME", 20))
+_COLS = (("SEVERITY", 8), ("RULE", 40), ("PRINCIPAL", 48), ("ACTION", 36), ("RESOURCE", 40), ("TIME", 34))
 
 
 def _cell(text: str, width: int) -> str:
