@@ -108,18 +108,63 @@ def read_blobs(root: Path, shas: Sequence[str]) -> dict[str, bytes]:
 def verify_commit(root: Path, rev: str) -> str:
     if rev.startswith("-"):
         raise GitError(f"not a revision: {rev!r}")
-    return _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], root).decode().strip()
+    try:
+        out = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], root)
+    except GitError:
+        # --quiet leaves stderr empty: say which revision did not resolve rather than "rev-parse failed".
+        raise GitError(f"unknown revision {rev!r} (no commit of that name in this repository)") from None
+    return out.decode().strip()
+
+
+def ignored_under(root: Path, under: str) -> bool:
+    """Whether .gitignore (or info/exclude) hides files under `under` from list_worktree."""
+    out = _git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--", under], root)
+    return bool(out.strip(b"\0"))
+
+
+def read_revision_files(root: Path, names: Sequence[str]) -> list[bytes | None]:
+    """Contents of `<commit>:<path>` objects, in order; None for one that is missing or not a blob."""
+    if not names:
+        return []
+    out = _git(["cat-file", "--batch"], root, ("\n".join(names) + "\n").encode("utf-8", "surrogateescape"))
+    found: list[bytes | None] = []
+    pos = 0
+    while pos < len(out) and len(found) < len(names):
+        nl = out.index(b"\n", pos)
+        header = out[pos:nl].split(b" ")
+        pos = nl + 1
+        if len(header) == 3 and header[1] in (b"blob", b"tree", b"commit", b"tag") and header[2].isdigit():
+            size = int(header[2])
+            found.append(out[pos:pos + size] if header[1] == b"blob" else None)
+            pos += size + 1
+        else:  # "<name> missing" / "ambiguous": no content follows
+            found.append(None)
+    return found + [None] * (len(names) - len(found))
+
+
+@dataclass
+class AddedRun:
+    """Lines added back to back: `start` is the new-file number of the first. `above` is the unchanged
+    new-file line just above the run when the diff shows it (a next-line marker may sit there)."""
+
+    start: int
+    lines: list[str] = field(default_factory=list)
+    above: str = ""
+
+    @property
+    def end(self) -> int:
+        """The new-file number just past the run."""
+        return self.start + len(self.lines)
 
 
 @dataclass
 class AddedFile:
-    """Lines one commit added to one file, with their line numbers in the new file."""
+    """What one commit added to one file, as runs of contiguous added lines (one per hunk gap)."""
 
     commit: str
     commit_time: str
     path: str
-    lines: list[str] = field(default_factory=list)
-    numbers: list[int] = field(default_factory=list)
+    runs: list[AddedRun] = field(default_factory=list)
     size: int = 0
     binary: bool = False
 
@@ -144,9 +189,11 @@ def added_lines(root: Path, since: str, max_bytes: int) -> Iterator[AddedFile]:
 
     Merge commits add nothing of their own here (their parents' commits carry the lines).
     Files whose added text exceeds `max_bytes` stop collecting lines and are marked by `size`.
+    One line of context (-U1) shows the unchanged line above each change; context lines are never
+    scanned, and they end a run: lines on either side of them were added in different places.
     """
     base = verify_commit(root, since)
-    args = ["git", "-c", "core.quotepath=off", "log", "-p", "-U0", "--no-color", "--no-ext-diff", "--no-textconv",
+    args = ["git", "-c", "core.quotepath=off", "log", "-p", "-U1", "--no-color", "--no-ext-diff", "--no-textconv",
             "--reverse", "--format=%x00%H %cI", f"{base}..HEAD"]
     try:
         proc = subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -156,6 +203,7 @@ def added_lines(root: Path, since: str, max_bytes: int) -> Iterator[AddedFile]:
     commit = ctime = ""
     cur: AddedFile | None = None
     lineno = 0
+    above: tuple[int, bytes] = (0, b"")  # the last context line seen: new-file number, text
     in_header = False
     for raw in proc.stdout:
         line = raw.rstrip(b"\n")
@@ -192,11 +240,20 @@ def added_lines(root: Path, since: str, max_bytes: int) -> Iterator[AddedFile]:
         if line.startswith(b"@@"):
             m = _HUNK.match(line)
             lineno = int(m.group(1)) if m else 0
+            above = (0, b"")
         elif line.startswith(b"+"):
             cur.size += len(line)
             if cur.size <= max_bytes:
-                cur.lines.append(line[1:].decode("utf-8", "replace"))
-                cur.numbers.append(lineno)
+                text = line[1:].decode("utf-8", "replace")
+                runs = cur.runs
+                if runs and runs[-1].end == lineno:
+                    runs[-1].lines.append(text)
+                else:
+                    lead = above[1].decode("utf-8", "replace") if above[0] == lineno - 1 and lineno > 1 else ""
+                    runs.append(AddedRun(lineno, [text], lead))
+            lineno += 1
+        elif line.startswith(b" "):
+            above = (lineno, line[1:])
             lineno += 1
     if cur is not None:
         yield cur

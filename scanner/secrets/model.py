@@ -110,6 +110,7 @@ class Blob:
     path: str  # repo-relative (or as given outside a repository); what findings and baselines name
     text: str
     line_map: Sequence[int] | None = None
+    above: str = ""  # the unchanged line above the text (a diff run): read for next-line markers, not scanned
     commit: str = ""
     commit_time: str = ""
 

@@ -23,6 +23,15 @@ _HEADER = re.compile(r"(?:Proc-Type|DEK-Info|Version|Comment):[^\n\\]*")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=]+$")
 
 
+def clean_body(raw: str) -> str:
+    """A block body without armour headers, escapes, quotes and whitespace: base64 if it is key material."""
+    return _NOISE.sub("", _HEADER.sub("", raw))
+
+
+def is_base64(body: str) -> bool:
+    return bool(_BASE64.match(body))
+
+
 class PrivateKeyDetector:
     def __init__(self, spec: DetectorSpec) -> None:
         self.spec = spec
@@ -34,10 +43,10 @@ class PrivateKeyDetector:
         for m in BLOCK.finditer(text):
             raw = m.group("body")
             encrypted = "ENCRYPTED" in m.group("kind") or "Proc-Type: 4,ENCRYPTED" in raw
-            body = _NOISE.sub("", _HEADER.sub("", raw))
+            body = clean_body(raw)
             if len(body) < self.min_body or shannon(body) < self.body_entropy:
                 continue
-            if not _BASE64.match(body):
+            if not is_base64(body):
                 continue  # "…", "<your key here>", "[REDACTED]": not key material
             kind = m.group("kind").replace(" PRIVATE KEY", "").replace("PRIVATE KEY", "").strip() or "PKCS#8"
             hits.append(Hit(

@@ -49,6 +49,7 @@ class Summary:
             "too_large": [shown(p) for p in s.too_large[:20]],
             "max_file_bytes": self.max_file_bytes, "excluded": s.excluded, "symlinks": s.symlinks,
             "unreadable": [shown(u) for u in s.unreadable[:20]],
+            "ignored": [shown(p) for p in s.ignored[:20]],
             "inline_allowed": self.inline_allowed, "baselined": self.baselined,
             "findings": {sev: sum(1 for f in self.findings if f.severity == sev) for sev in reversed(SEVERITIES)},
             "seconds": round(self.seconds, 3),
@@ -74,6 +75,9 @@ class Summary:
             lines.append("  skipped: " + ", ".join(skipped))
         for u in s.unreadable[:10]:
             lines.append(f"  unreadable: {safe_line(u)}")
+        if s.ignored:
+            names = ", ".join(safe_line(shown(p)) for p in s.ignored[:5]) + (" …" if len(s.ignored) > 5 else "")
+            lines.append(f"  not scanned, every file under it ignored by .gitignore: {names}")
         if self.inline_allowed or self.baselined:
             lines.append(f"  suppressed: {self.inline_allowed} inline, {self.baselined} by baseline")
         return "\n".join(lines)

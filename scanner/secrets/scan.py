@@ -29,14 +29,14 @@ class BlobResult:
     inline_allowed: int
 
 
-def _inline_allowed(lines: LineIndex, hit: Hit) -> bool:
+def _inline_allowed(lines: LineIndex, hit: Hit, above: str) -> bool:
     first = lines.line_of(hit.start)
     last = min(lines.line_of(max(hit.start, hit.end - 1)), first + 200)
     for ln in range(first, last + 1):
         text = lines.line_text(ln)
         if any(m in text for m in ALLOW_MARKERS):
             return True
-    prev = lines.line_text(first - 1) if first > 1 else ""
+    prev = lines.line_text(first - 1) if first > 1 else above
     return any(m in prev for m in ALLOW_NEXT_MARKERS)
 
 
@@ -76,7 +76,7 @@ class SecretScanner:
             first = lines.line_of(h.spans[0][0])
             if spec.allowlist.allows(h.secret, lines.line_text(first)):
                 continue
-            if _inline_allowed(lines, h):
+            if _inline_allowed(lines, h, blob.above):
                 allowed += 1
                 continue
             line = blob.line_map[first - 1] if blob.line_map and first - 1 < len(blob.line_map) else first

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.secrets import gitio
+from scanner.secrets import diffruns, gitio
 from scanner.secrets.model import Blob
 
 BINARY_SNIFF = 8192
@@ -25,6 +25,7 @@ class SourceStats:
     excluded: int = 0
     unreadable: list[str] = field(default_factory=list)  # "path: reason"
     symlinks: int = 0
+    ignored: list[str] = field(default_factory=list)  # directories asked for whose every file .gitignore hides
 
     @property
     def inputs(self) -> int:
@@ -108,10 +109,15 @@ class Collector:
                 r = gitio.repo_root(p)
                 if r is not None:
                     under = _posix(os.path.relpath(p.resolve(), r.resolve()))
+                    listed = 0
                     for rel in self._repo_paths(r, "" if under == "." else under):
+                        listed += 1
                         b = self.file(r / rel, rel)
                         if b:
                             yield b
+                    # Asked for by name and yet nothing scanned: say why rather than pass in silence.
+                    if not listed and gitio.ignored_under(r, "." if under == "." else under):
+                        self.stats.ignored.append(_posix(os.path.normpath(given)))
                 else:
                     yield from self._walk(p)
             else:
@@ -198,9 +204,25 @@ class Collector:
             if af.size > self.max_bytes:
                 self.stats.too_large.append(f"{af.path}@{af.commit[:12]}")
                 continue
-            if not af.lines:
+            if not af.runs:
                 continue
             self.stats.files += 1
             self.stats.bytes += af.size
-            yield Blob(path=shown(af.path), text="\n".join(af.lines), line_map=af.numbers, commit=af.commit,
+            yield from self._runs(root, af)
+
+    def _runs(self, root: Path, af: gitio.AddedFile) -> Iterator[Blob]:
+        """One blob per run of added lines (see diffruns for why, and for the armour of partial keys)."""
+        partial = [diffruns.wants_armour(r.lines) for r in af.runs]
+        new_file: str | None = None
+        if any(partial) and "\n" not in af.path:  # a newline would split cat-file's request line
+            [data] = gitio.read_revision_files(root, [f"{af.commit}:{af.path}"])
+            new_file = decode(data) if data is not None and len(data) <= self.max_bytes else None
+        path = shown(af.path)
+        for run, part in zip(af.runs, partial, strict=True):
+            numbers: Sequence[int]
+            if part and new_file is not None:
+                lines, numbers = diffruns.armoured(run, new_file)
+            else:
+                lines, numbers = run.lines, range(run.start, run.end)
+            yield Blob(path=path, text="\n".join(lines), line_map=numbers, above=run.above, commit=af.commit,
                        commit_time=af.commit_time)

@@ -197,3 +197,19 @@ def test_an_untracked_repository_inside_the_work_tree_is_scanned(repo: Path, fak
         code, out, err = cli_run(*args, "--format", "jsonl")
         assert code == 1, err
         assert [f["location"]["path"] for f in _jsonl(out)] == ["vendor/tool/deploy.env"]  # type: ignore[index]
+
+
+def test_a_path_that_gitignore_hides_entirely_is_named_in_the_summary(repo: Path, fake: Fake) -> None:
+    (repo / ".gitignore").write_text("local/\n*.secret\n")
+    (repo / "local").mkdir()
+    (repo / "local" / "a.env").write_text(_pair(fake))
+    (repo / "sub").mkdir()
+    (repo / "sub" / "ok.py").write_text("print('hi')\n")
+    code, out, err = cli_run("local", "sub")
+    assert (code, out) == (0, ""), err
+    assert "ignored by .gitignore: local" in err and "1 file(s)" in err
+    code, _, err = cli_run("local", "--log-format", "json")
+    assert code == 0 and json.loads(err)["ignored"] == ["local"]
+    # A directory that simply holds nothing is not called ignored.
+    (repo / "empty").mkdir()
+    assert "ignored" not in cli_run("empty", "sub")[2]
