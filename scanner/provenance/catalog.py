@@ -19,8 +19,8 @@ from scanner.normalize.aws_names import iam_prefix
 from scanner.yamlio import LineDict, YamlError, load_file
 
 TAGS = ("artifact_push", "deploy", "cd_tamper")
-ENTRY_KEYS = ("id", "cloud", "service", "operations", "tag", "resource", "actions", "permissions",
-              "deny_supported", "bucket", "ignore_if_only_params", "note")
+ENTRY_KEYS = ("id", "cloud", "service", "operations", "tag", "resource", "actions", "iam_resources",
+              "permissions", "deny_supported", "bucket", "ignore_if_only_params", "note")
 CATALOG_FILE = "catalogs/deploy.yaml"
 
 ResourceOf = Callable[[Event], str | None]
@@ -101,6 +101,11 @@ class CatalogEntry:
     tag: str
     resource_specs: tuple[ResourceOf, ...]
     actions: tuple[str, ...] = ()  # aws: IAM actions for the SCP
+    #: aws: (action, ARN globs of the resource types IAM checks it against), in `actions` order;
+    #: no globs = the action has no resource-level permissions (only `Resource: "*"` applies).
+    iam_resources: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: the ARN templates of `resource` as globs ({...} → *): the shapes of what detection judges
+    resource_shapes: tuple[str, ...] = ()
     permissions: tuple[str, ...] = ()  # gcp: v1 permission names
     deny_supported: bool = False
     bucket: Getter | None = None
@@ -118,6 +123,9 @@ class CatalogEntry:
         if self.bucket is None:
             return ""
         return _text(self.bucket(ev)) or ""
+
+    def iam_resources_of(self, action: str) -> tuple[str, ...]:
+        return dict(self.iam_resources)[action]
 
     def only_ignorable_params(self, ev: Event) -> bool:
         if not self.ignore_if_only_params:
@@ -171,6 +179,7 @@ def _parse_entry(node: Any, path: str, line: int) -> CatalogEntry:
     if node["cloud"] == "aws" and not actions:
         prefix = iam_prefix(node["service"])
         actions = tuple(f"{prefix}:{op}" for op in ops)
+    iam_resources = _iam_resources(node, actions, path) if node["cloud"] == "aws" else ()
     deny = node.get("deny_supported", False)
     if not isinstance(deny, bool):
         raise YamlError(path, node.line_of("deny_supported"), "deny_supported must be true or false")
@@ -182,12 +191,39 @@ def _parse_entry(node: Any, path: str, line: int) -> CatalogEntry:
         tag=node["tag"],
         resource_specs=resource,
         actions=actions,
+        iam_resources=iam_resources,
+        resource_shapes=tuple(_PLACEHOLDER.sub("*", s) for s in specs if s.startswith("arn:")),
         permissions=_strs(node, "permissions", path, at),
         deny_supported=deny,
         bucket=bucket,
         ignore_if_only_params=frozenset(_strs(node, "ignore_if_only_params", path, at)),
         source=f"{path}:{at}",
     )
+
+
+def _iam_resources(node: LineDict, actions: tuple[str, ...], path: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`iam_resources`: exactly the entry's actions, each with a list of ARN globs (maybe empty)."""
+    spec = node.get("iam_resources")
+    at = node.line_of("iam_resources") if "iam_resources" in node else node.line
+    if not isinstance(spec, Mapping):
+        raise YamlError(path, at, "iam_resources is required for aws entries: a mapping of each IAM action to "
+                        "the ARN formats it authorizes against ([] when it has no resource-level permissions)")
+    missing = [a for a in actions if a not in spec]
+    extra = [a for a in spec if a not in actions]
+    if missing or extra:
+        raise YamlError(path, at, "iam_resources must list exactly the entry's actions"
+                        + (f"; missing {', '.join(missing)}" if missing else "")
+                        + (f"; not an action of this entry: {', '.join(map(str, extra))}" if extra else ""))
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for action in actions:
+        arns = spec[action]
+        where = spec.line_of(action) if isinstance(spec, LineDict) else at
+        if not isinstance(arns, list) or not all(isinstance(a, str) and a.startswith("arn:")
+                                                 and len(a.split(":", 5)) == 6 for a in arns):
+            raise YamlError(path, where, f"iam_resources {action}: a list of ARN formats (arn:partition:service:"
+                            "region:account:resource, * for placeholders), or [] for none")
+        out.append((action, tuple(arns)))
+    return tuple(out)
 
 
 def parse_catalog(doc: Any, path: str) -> Catalog:

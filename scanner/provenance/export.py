@@ -1,7 +1,8 @@
 """The deploy allowlist as prevention: an AWS SCP and a GCP IAM deny policy from the same policies.
 
 AWS: per policy, one Deny of the catalog's IAM actions unless `aws:PrincipalArn` is ArnLike one of
-the allowed principals (ArnNotLike), scoped to the policy's resources when it names some. An SCP
+the allowed principals (ArnNotLike), scoped to the policy's resources when it names some, except
+for actions those resources cannot scope (catalog `iam_resources`): they are denied on "*". An SCP
 holds at most 5,120 characters; statements are packed into as few documents as fit (written
 without whitespace) and a statement too big on its own is split by actions.
 
@@ -22,7 +23,7 @@ from typing import Any
 import orjson
 
 from scanner.provenance.catalog import Catalog, CatalogEntry
-from scanner.provenance.globs import glob_match
+from scanner.provenance.globs import arns_meet, glob_match
 from scanner.provenance.policy import AllowEntry, DeployPolicy
 from scanner.yamlio import YamlError
 
@@ -62,19 +63,64 @@ def _resource_service(pattern: str) -> str:
     return parts[2] if len(parts) == 6 and parts[0] == "arn" else "*"
 
 
-def _aws_groups(policy: DeployPolicy, entries: Sequence[CatalogEntry],
-                buckets: Sequence[str]) -> list[tuple[list[str], list[str] | str]]:
-    """(actions, Resource) pairs for one policy."""
+Group = tuple[list[str], list[str] | str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Groups:
+    groups: list[Group]
+    unscoped: list[str]  # actions without resource-level permissions, denied on "*" instead of the resources
+    retyped: list[str]  # actions IAM checks against resource types none of the policy's globs can name
+
+
+def _iam_resources(entries: Sequence[CatalogEntry]) -> dict[str, tuple[str, ...]]:
+    return {a: e.iam_resources_of(a) for e in entries for a in e.actions}
+
+
+def _shapes(entries: Sequence[CatalogEntry]) -> dict[str, tuple[str, ...]]:
+    return {a: e.resource_shapes for e in entries for a in e.actions}
+
+
+def _aws_groups(policy: DeployPolicy, entries: Sequence[CatalogEntry], buckets: Sequence[str]) -> _Groups:
+    """(actions, Resource) pairs for one policy.
+
+    A Deny listing resource ARNs applies only when IAM checks the request against a matching ARN. So:
+    - an action with no resource-level permissions is denied on `Resource: "*"`;
+    - an action whose deploys the policy's globs cover as detection names them (the catalog's `resource`)
+      but that IAM checks against another resource type none of the globs can name (a glob for ECS
+      services vs `ecs:CreateTaskSet`, checked on task sets; an exact `stack/NAME` vs CloudFormation's
+      `stack/NAME/ID`) is denied on `Resource: "*"` too.
+    Both are denied wider than the policy's scope rather than never; stderr says which. Rewriting the globs
+    into the other resource type was rejected: it would guess names (task-set ids, stack ids) the policy's
+    author never wrote. An action none of the globs can name either way (a layer when the policy names
+    functions) is outside the policy, for detection and SCP alike. The scoped actions keep every glob
+    (those of another type never match their resources) so they share one statement and the SCP stays small.
+    """
+    iam = _iam_resources(entries)
     if policy.resources:
+        shapes = _shapes(entries)
+
+        def meets(action: str, targets: Sequence[str]) -> bool:
+            return any(arns_meet(g, t) for g in policy.resources
+                       if glob_match(_resource_service(g), _prefix(action)) for t in targets)
+
         services = {_resource_service(r) for r in policy.resources}
-        acts = [a for e in entries for a in e.actions if any(glob_match(s, _prefix(a)) for s in services)]
-        return [(sorted(set(acts)), list(policy.resources))] if acts else []
-    general = sorted({a for e in entries if e.bucket is None for a in e.actions})
-    groups: list[tuple[list[str], list[str] | str]] = [(general, "*")]
-    s3 = sorted({a for e in entries if e.bucket is not None for a in e.actions})
+        named = sorted({a for a in iam if any(glob_match(s, _prefix(a)) for s in services)})
+        unscoped = [a for a in named if not iam[a]]
+        scoped = [a for a in named if iam[a] and meets(a, iam[a])]
+        # no catalog ARN template to compare with: keep the action (the safe side is to deny it)
+        retyped = [a for a in named if iam[a] and a not in scoped and (not shapes[a] or meets(a, shapes[a]))]
+        groups: list[Group] = [(scoped, list(policy.resources))] if scoped else []
+        if unscoped or retyped:
+            groups.append((sorted([*unscoped, *retyped]), "*"))
+        return _Groups(groups, unscoped, retyped)
+    s3 = sorted({a for e in entries if e.bucket is not None for a in e.actions if iam[a]})
+    # an S3 action without resource-level permissions could not be kept to the buckets either
+    general = sorted({a for e in entries for a in e.actions} - set(s3))
+    groups = [(general, "*")]
     if s3 and buckets:  # artifact uploads only count in the buckets the config names
         groups.append((s3, [f"arn:aws:s3:::{b}/*" for b in buckets]))
-    return groups
+    return _Groups(groups, [], [])
 
 
 def _statement(sid: str, actions: list[str], resource: list[str] | str, principals: list[str]) -> dict[str, Any]:
@@ -122,7 +168,16 @@ def aws_scp(policies: Sequence[DeployPolicy], catalog: Catalog, artifact_buckets
         if "*" in principals:
             notes.append(f"{pol.name}: allows every principal ('*'); nothing to deny")
             continue
-        for actions, resource in _aws_groups(pol, entries, artifact_buckets):
+        grouped = _aws_groups(pol, entries, artifact_buckets)
+        if grouped.unscoped:
+            notes.append(f"{pol.name}: {', '.join(grouped.unscoped)} have no resource-level permissions, so they "
+                         "are denied on Resource \"*\" (wider than the policy's resources, for every principal "
+                         "not allowed here) rather than never")
+        if grouped.retyped:
+            notes.append(f"{pol.name}: IAM checks {', '.join(grouped.retyped)} against resource types none of the "
+                         "policy's resources name, so they are denied on Resource \"*\" (wider than the policy's "
+                         "resources) rather than never")
+        for actions, resource in grouped.groups:
             # Measured with the widest Sid number; the real (unique across documents) one is no longer.
             for part in _fit(_statement(_sid(pol.name, 999), actions, resource, principals), limit, pol):
                 part["Sid"] = _sid(pol.name, len(statements) + 1)

@@ -9,7 +9,7 @@ use the same `*`/`?` rules on the whole string.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 
 @lru_cache(maxsize=4096)
@@ -44,3 +44,29 @@ def arn_like(pattern: str, value: str) -> bool:
 def any_match(patterns: tuple[str, ...], value: str, *, arn: bool = False) -> bool:
     test = arn_like if arn else glob_match
     return any(test(p, value) for p in patterns)
+
+
+def _meet(a: str, b: str) -> bool:
+    """Whether some string matches both `*`/`?` globs (an empty intersection means they never meet)."""
+
+    @cache
+    def at(i: int, j: int) -> bool:
+        if i == len(a):
+            return all(c == "*" for c in b[j:])
+        if j == len(b):
+            return all(c == "*" for c in a[i:])
+        if a[i] == "*":  # matches nothing, or swallows one more character of the other side
+            return at(i + 1, j) or at(i, j + 1)
+        if b[j] == "*":
+            return at(i, j + 1) or at(i + 1, j)
+        return (a[i] == b[j] or "?" in (a[i], b[j])) and at(i + 1, j + 1)
+
+    return at(0, 0)
+
+
+def arns_meet(a: str, b: str) -> bool:
+    """Whether one ARN can be ArnLike both patterns (part by part, like `arn_like`)."""
+    a_parts, b_parts = a.split(":", 5), b.split(":", 5)
+    if len(a_parts) != 6 or len(b_parts) != 6:
+        return _meet(a, b)
+    return all(_meet(x, y) for x, y in zip(a_parts, b_parts, strict=True))

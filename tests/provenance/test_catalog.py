@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from scanner.provenance.catalog import TAGS, load_catalog, parse_catalog
@@ -122,6 +124,24 @@ def test_malformed_catalog_names_the_line(text: str, line: int, needle: str) -> 
 
 
 def test_an_operation_listed_twice_is_an_error() -> None:
-    entry = "  - {{id: {0}, cloud: aws, service: s, operations: [A], tag: deploy, resource: [account]}}\n"
+    entry = ("  - {{id: {0}, cloud: aws, service: s, operations: [A], tag: deploy, resource: [account], "
+             "iam_resources: {{'s:A': []}}}}\n")
     with pytest.raises(YamlError, match="already listed by one"):
         parse_catalog(load_text("entries:\n" + entry.format("one") + entry.format("two"), "d.yaml"), "d.yaml")
+
+
+@pytest.mark.parametrize(
+    ("iam", "needle"),
+    [
+        ("", "iam_resources is required for aws entries"),
+        ("iam_resources: {'ecr:PutImage': []}", "missing ecs:UpdateService"),
+        ("iam_resources: {'ecs:UpdateService': [], 'ecs:CreateService': []}",
+         "not an action of this entry: ecs:Create"),
+        ("iam_resources: {'ecs:UpdateService': ['service/*']}", "a list of ARN formats"),
+    ],
+)
+def test_aws_entries_must_say_which_resources_iam_checks_each_action_against(iam: str, needle: str) -> None:
+    text = ("entries:\n  - id: svc\n    cloud: aws\n    service: ecs.amazonaws.com\n    operations: [UpdateService]\n"
+            f"    tag: deploy\n    resource: [account]\n    {iam}\n")
+    with pytest.raises(YamlError, match=r"^d.yaml:\d+: .*" + re.escape(needle)):
+        parse_catalog(load_text(text, "d.yaml"), "d.yaml")

@@ -9,14 +9,25 @@ from typing import Any
 import orjson
 import pytest
 from click.testing import CliRunner
-from policy_sentry.querying.actions import get_actions_for_service
+from policy_sentry.querying.actions import get_action_data, get_actions_for_service
 
 from scanner.cli import cli
 from scanner.provenance.catalog import load_catalog
 from scanner.provenance.export import SCP_MAX_CHARS, aws_scp, compact, gcp_deny
-from scanner.provenance.globs import arn_like
+from scanner.provenance.globs import arn_like, arns_meet
 from scanner.yamlio import YamlError
-from tests.provenance.conftest import ALICE, CONFIG, DEPLOYER, EXEC_SA, GHA, MIXED, PIPELINE, SSO_ADMIN, policies
+from tests.provenance.conftest import (
+    ALICE,
+    CONFIG,
+    DEPLOYER,
+    EXEC_SA,
+    GHA,
+    MIXED,
+    NOBODY,
+    PIPELINE,
+    SSO_ADMIN,
+    policies,
+)
 
 CATALOG = load_catalog()
 POLICIES, BUCKETS = policies(CONFIG.read_text(), str(CONFIG))
@@ -86,6 +97,72 @@ def test_the_scp_denies_what_detection_flags_and_lets_allowed_deploys_through() 
     assert scp_denies((doc,), ALICE, "s3:PutObject", "arn:aws:s3:::acme-artifacts-prod/checkout/1.4.0/checkout.zip")
     assert not scp_denies((doc,), ALICE, "s3:PutObject", "arn:aws:s3:::acme-logs/notes.txt")
     assert not scp_denies((doc,), ALICE, "ecr:PutImage", "arn:aws:ecr:us-east-1:111122223333:repository/tools-base")
+
+
+def iam_resource_formats(action: str) -> set[str]:
+    """policy_sentry's ARN formats for the action as ARN globs; `*` rows only carry condition keys."""
+    service, name = action.split(":", 1)
+    rows = get_action_data(service, name)[service]
+    return {re.sub(r"\$\{[^}]+\}", "*", r["resource_arn_format"].replace("${Partition}", "aws"))
+            for r in rows if r["resource_arn_format"] != "*"}
+
+
+AWS_ACTIONS = sorted({a for e in CATALOG.entries for a in e.actions})
+
+
+@pytest.mark.parametrize("action", AWS_ACTIONS)
+def test_catalog_iam_resources_are_the_iam_databases(action: str) -> None:
+    [entry] = [e for e in CATALOG.entries if action in e.actions]
+    assert set(entry.iam_resources_of(action)) == iam_resource_formats(action)
+
+
+def _every_service_scoped(glob: str) -> tuple[Any, ...]:
+    services = sorted({a.split(":")[0] for a in AWS_ACTIONS} - {"s3"})
+    res = "".join(f'"{glob.format(s)}", ' for s in services)
+    pols, _ = policies(f'deploy_policy:\n  - {{name: everything, cloud: aws, resources: [{res}'
+                       f'"arn:aws:s3:::acme-artifacts-*/*"], allow: [{{principal: "{GHA}"}}]}}\n')
+    return pols
+
+
+@pytest.mark.parametrize("pols", [_every_service_scoped("arn:aws:{}:*:111122223333:*"),
+                                  _every_service_scoped("arn:aws:{}:us-east-1:111122223333:prod-*"),
+                                  POLICIES, policies(NOBODY)[0]], ids=["wide", "narrow", "fixture", "nobody"])
+def test_actions_without_resource_level_permissions_are_denied_on_star(pols: tuple[Any, ...]) -> None:
+    out = aws_scp(pols, CATALOG, ["acme-artifacts-*"])
+    placed = [(a, st["Resource"]) for d in out.documents for st in d["Statement"] for a in st["Action"]]
+    wrong = [a for a, res in placed if not iam_resource_formats(a) and res != "*"]
+    assert wrong == []  # a Deny that lists ARNs never applies to them
+    for a, res in placed:  # and every listed ARN glob can name a resource IAM checks the action against
+        assert res == "*" or any(arns_meet(g, t) for g in res for t in iam_resource_formats(a)), a
+
+
+def test_unscopable_actions_are_denied_wider_and_stderr_names_them() -> None:
+    wide = aws_scp(_every_service_scoped("arn:aws:{}:*:111122223333:*"), CATALOG, [])
+    [star] = [st for d in wide.documents for st in d["Statement"] if st["Resource"] == "*"]
+    assert star["Action"] == ["cloudformation:CreateStackSet"]
+    assert scp_denies(wide.documents, ALICE, "cloudformation:CreateStackSet", "*")
+    assert not scp_denies(wide.documents, GHA, "cloudformation:CreateStackSet", "*")
+    assert any("cloudformation:CreateStackSet have no resource-level permissions" in n for n in wide.notes)
+
+
+def test_globs_of_another_resource_type_than_iam_checks_deny_wider_not_never() -> None:
+    stack = "arn:aws:cloudformation:us-east-1:111122223333:stack/prod"
+    pols, _ = policies(f'deploy_policy:\n  - {{name: p, cloud: aws, allow: [{{principal: "{GHA}"}}], resources: '
+                       f'["arn:aws:ecs:*:111122223333:service/prod/*", "{stack}", '
+                       '"arn:aws:lambda:*:111122223333:function:checkout-*"]}\n')
+    out = aws_scp(pols, CATALOG, [])
+    docs = out.documents
+    # IAM checks CreateTaskSet on task sets and stacks as stack/NAME/ID: neither glob ever matches those
+    task_set = "arn:aws:ecs:us-east-1:111122223333:task-set/prod/checkout/ecs-svc/1234567890"
+    assert scp_denies(docs, ALICE, "ecs:CreateTaskSet", task_set)
+    assert not scp_denies(docs, GHA, "ecs:CreateTaskSet", task_set)
+    assert scp_denies(docs, ALICE, "cloudformation:ExecuteChangeSet", f"{stack}/0f1e2d3c-aaaa-bbbb-cccc-1234567890ab")
+    [note] = [n for n in out.notes if "resource types none of the policy's resources name" in n]
+    assert "ecs:CreateTaskSet" in note and "cloudformation:ExecuteChangeSet" in note
+    assert "ecs:UpdateService" not in note  # IAM checks it on the service: kept to the globs
+    assert not scp_denies(docs, ALICE, "ecs:UpdateService", "arn:aws:ecs:us-east-1:111122223333:service/dev/x")
+    # a layer is not a function: the policy does not cover layers, for detection nor for the SCP
+    assert "lambda:PublishLayerVersion" not in _actions(docs) and "lambda:PublishLayerVersion" not in note
 
 
 def test_large_policies_are_split_into_documents_under_the_size_limit() -> None:
