@@ -7,7 +7,7 @@ from typing import Any
 
 from scanner.model.event import Event
 from scanner.normalize.aws_names import RESOURCE_KEYS, permissions_for, strip_version_suffix
-from scanner.normalize.errors import NormalizeError
+from scanner.normalize.errors import NormalizeError, scalar_text
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -15,14 +15,7 @@ _LOG_KINDS = {"Management": "management", "Data": "data", "Insight": "insight", 
 
 
 def _str(d: Mapping[str, Any], key: str) -> str:
-    v = d.get(key)
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (int, float, bool)):
-        return str(v)
-    raise NormalizeError("wrong_type", f"{key} is a {type(v).__name__}, expected a string")
+    return scalar_text(d.get(key), key)
 
 
 def _map(d: Mapping[str, Any], key: str) -> Mapping[str, Any]:

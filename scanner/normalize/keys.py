@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.normalize.aws_names import strip_version_suffix
-from scanner.normalize.errors import NormalizeError
+from scanner.normalize.errors import NormalizeError, scalar_text
 from scanner.normalize.gcp import mapped_principal, non_audit_key, principal_type
 from scanner.sources.records import CLOUDTRAIL, EVENTBRIDGE, GCP_LOGENTRY, RawRecord
 
@@ -28,18 +28,6 @@ def _req(v: Any, what: str) -> str:
     raise NormalizeError("wrong_type", f"{what} must be a string")
 
 
-def _opt(v: Any, what: str) -> str:
-    # Read as the full mapper reads it: absent or null is "", a scalar is its text, an object or
-    # a list is a wrong type.
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (int, float, bool)):
-        return str(v)
-    raise NormalizeError("wrong_type", f"{what} must be a string")
-
-
 def quick_key(rec: RawRecord) -> QuickKey:
     """Raises NormalizeError when the fields it reads have the wrong types."""
     d = rec.data
@@ -47,7 +35,7 @@ def quick_key(rec: RawRecord) -> QuickKey:
         ui = d.get("userIdentity")
         if ui is not None and not isinstance(ui, dict):
             raise NormalizeError("wrong_type", "userIdentity must be an object")
-        ptype = _opt(ui.get("type"), "userIdentity.type") if ui else ""
+        ptype = scalar_text(ui.get("type"), "userIdentity.type") if ui else ""
         op = strip_version_suffix(_req(d.get("eventName"), "eventName"))
         return "aws", _req(d.get("eventSource"), "eventSource"), op, ptype
     if rec.kind == GCP_LOGENTRY:
@@ -56,12 +44,12 @@ def quick_key(rec: RawRecord) -> QuickKey:
             auth = p.get("authenticationInfo")
             if auth is not None and not isinstance(auth, dict):
                 raise NormalizeError("wrong_type", "authenticationInfo must be an object")
-            email = _opt(auth.get("principalEmail"), "principalEmail") if isinstance(auth, dict) else ""
-            subject = _opt(auth.get("principalSubject"), "principalSubject") if isinstance(auth, dict) else ""
+            email = scalar_text(auth.get("principalEmail"), "principalEmail") if isinstance(auth, dict) else ""
+            subject = scalar_text(auth.get("principalSubject"), "principalSubject") if isinstance(auth, dict) else ""
             mapped = "" if email else mapped_principal(p)
             ptype = principal_type(email, mapped or subject)
-            svc = _opt(p.get("serviceName"), "serviceName")
-            return "gcp", svc, _opt(p.get("methodName"), "methodName"), ptype
+            svc = scalar_text(p.get("serviceName"), "serviceName")
+            return "gcp", svc, scalar_text(p.get("methodName"), "methodName"), ptype
         if p is not None and not isinstance(p, dict):
             raise NormalizeError("wrong_type", "protoPayload must be an object")
         service, operation = non_audit_key(d)
