@@ -84,9 +84,11 @@ class _progress:
     def __enter__(self) -> Callable[[str], None] | None:
         if not self.enabled:
             return None
+        from rich.console import Console
         from rich.progress import Progress
 
-        self._bar = Progress(transient=True)
+        # stderr: stdout carries findings (`scan > findings.jsonl` with the bar on the terminal)
+        self._bar = Progress(console=Console(stderr=True), transient=True)
         self._bar.start()
         self._task = self._bar.add_task("scanning", total=self.total)
         return lambda name: self._bar.advance(self._task)

@@ -148,3 +148,12 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "too_deep=1" in proc.stderr
+
+
+def test_progress_bar_never_mixes_into_findings_on_stdout(tmp_path: Path) -> None:
+    for i in range(3):
+        shutil.copy(STOP_LOGGING, tmp_path / f"{i}.json")
+    code, out, _ = run("scan", str(tmp_path), "--progress")
+    assert code == 1
+    for line in out.splitlines():
+        orjson.loads(line)  # every stdout line is a finding, nothing else
