@@ -14,7 +14,7 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     rc = 0
-    for script, args in (("scan_bench.py", []), ("secrets_bench.py", [])):
+    for script, args in (("scan_bench.py", []), ("secrets_bench.py", ["--try-repo"])):
         print(f"\n=== bench/{script} {' '.join(args)}".rstrip(), flush=True)
         rc |= subprocess.run([sys.executable, str(HERE / script), *args], check=False).returncode
     return rc
