@@ -93,7 +93,13 @@ class Scanner:
             for ev in iter_events(self.reader, name, batch.stats, on_reject, lambda r: bool(self._interested(r))):
                 for det in self.detectors:
                     if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type):
-                        batch.findings.extend(det.evaluate(ev))
+                        try:
+                            batch.findings.extend(det.evaluate(ev))
+                        except Exception as e:  # a detector bug costs one event, never the batch
+                            rej = Rejected(f"{name}#event:{ev.id}", f"detector_failed:{det.name}",
+                                           f"{type(e).__name__}: {e}", record_sample(ev.raw))
+                            batch.stats.rejected[rej.reason] += 1
+                            on_reject(rej)
             if on_input:
                 on_input(name)
         return batch

@@ -50,3 +50,31 @@ def test_records_no_detector_wants_are_counted_but_not_normalized(tmp_path: Path
     assert outcome.stats.events <= 50
     off = run_scan([str(p)], Config(detectors={name: False for name in ("rules", "provenance")}))
     assert off.stats.records == 50 and off.stats.events == 0 and off.findings == []
+
+
+class _Broken:
+    name = "broken"
+
+    def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
+        return True
+
+    def evaluate(self, ev: object) -> list[object]:
+        raise KeyError("a bug in a detector")
+
+    def finish(self) -> list[object]:
+        return []
+
+
+def test_a_failing_detector_costs_its_events_not_the_batch(tmp_path: Path) -> None:
+    from scanner.detect.engine import RuleEngine
+    from scanner.detect.rules import load_rules
+    from scanner.pipeline import Scanner
+    from scanner.sources.limits import Limits
+    from scanner.sources.paths import InputReader
+
+    rejected = []
+    scanner = Scanner(InputReader(Limits()), [_Broken(), RuleEngine(load_rules())])  # type: ignore[list-item]
+    batch = scanner.scan([str(AUDIT / "formats" / "aws_1_cloudtrail_s3_object.json")], rejected.append)
+    assert [f.rule for f in batch.findings.results()] == ["aws.cloudtrail.logging_stopped"]
+    assert [r.reason for r in rejected] == ["detector_failed:broken"]
+    assert batch.stats.rejected["detector_failed:broken"] == 1
