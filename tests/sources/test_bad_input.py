@@ -148,7 +148,7 @@ def test_gzip_bomb_stops_at_the_decompressed_cap() -> None:
     tracemalloc.stop()
     rej = _only_rejection(items)
     assert rej.reason == "too_large" and str(2 << 20) in rej.detail
-    assert peak < 16 << 20 and elapsed < 2
+    assert peak < 16 << 20 and elapsed < 10  # generous: shared CI cores; unbounded would be minutes
 
 
 def test_gzip_bomb_inside_a_cloudwatch_payload_is_capped() -> None:
@@ -169,7 +169,7 @@ def test_200000_deep_array_is_rejected_quickly_and_bounded(tmp_path: Path) -> No
     tracemalloc.stop()
     rej = _only_rejection(items)
     assert rej.reason == "too_deep" and "depth" in rej.detail
-    assert elapsed < 1 and peak < 8 << 20
+    assert elapsed < 5 and peak < 8 << 20  # generous: shared CI cores; the bound is what matters
     # the same nesting inside an envelope's embedded payload is caught the same way
     sqs = {"Records": [{"messageId": "m", "eventSource": "aws:sqs", "body": "[" * depth + "]" * depth}]}
     assert _only_rejection(decode_doc(sqs)).reason == "too_deep"
