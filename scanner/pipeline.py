@@ -104,10 +104,13 @@ class Scanner:
                 on_input(name)
         return batch
 
-    def finish(self) -> list[Finding]:
+    def finish(self, on_reject: Callable[[Rejected], None] = lambda r: None) -> list[Finding]:
         out: list[Finding] = []
         for det in self.detectors:
-            out.extend(det.finish())
+            try:
+                out.extend(det.finish())
+            except Exception as e:  # a detector bug loses its deferred decisions, not the run's findings
+                on_reject(Rejected(f"finish:{det.name}", f"detector_failed:{det.name}", f"{type(e).__name__}: {e}"))
         return out
 
 

@@ -62,7 +62,12 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
             finishing = Scanner(InputReader(config.limits), build_detectors(config, state), new_aggregator)
             batch = finishing.scan(names, on_reject, advance)
     agg = batch.findings
-    agg.extend(finishing.finish())
+
+    def count_and_reject(r: Rejected) -> None:
+        batch.stats.rejected[r.reason] += 1
+        on_reject(r)
+
+    agg.extend(finishing.finish(count_and_reject))
     findings = agg.results()
     stats = batch.stats
     stats.seconds = time.perf_counter() - t0

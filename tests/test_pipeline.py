@@ -78,3 +78,28 @@ def test_a_failing_detector_costs_its_events_not_the_batch(tmp_path: Path) -> No
     assert [f.rule for f in batch.findings.results()] == ["aws.cloudtrail.logging_stopped"]
     assert [r.reason for r in rejected] == ["detector_failed:broken"]
     assert batch.stats.rejected["detector_failed:broken"] == 1
+
+
+class _BrokenFinish(_Broken):
+    name = "broken_finish"
+
+    def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
+        return False
+
+    def finish(self) -> list[object]:
+        raise RuntimeError("deferred decisions lost")
+
+
+def test_a_detector_failing_at_the_end_keeps_the_other_findings() -> None:
+    from scanner.detect.engine import RuleEngine
+    from scanner.detect.rules import load_rules
+    from scanner.pipeline import Scanner
+    from scanner.sources.limits import Limits
+    from scanner.sources.paths import InputReader
+
+    rejected = []
+    scanner = Scanner(InputReader(Limits()), [_BrokenFinish(), RuleEngine(load_rules())])  # type: ignore[list-item]
+    batch = scanner.scan([str(AUDIT / "formats" / "aws_1_cloudtrail_s3_object.json")], rejected.append)
+    assert scanner.finish(rejected.append) == []
+    assert [f.rule for f in batch.findings.results()] == ["aws.cloudtrail.logging_stopped"]
+    assert [r.reason for r in rejected] == ["detector_failed:broken_finish"]
