@@ -9,7 +9,8 @@ from typing import Any
 
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
 from scanner.model.finding import CATEGORIES, SEVERITIES
-from scanner.yamlio import LineDict, YamlError, load_file
+from scanner.packs import data_root, load_units
+from scanner.yamlio import LineDict, YamlError
 
 REQUIRED = ("id", "title", "severity", "category", "description", "remediation", "cloud", "match", "tests")
 OPTIONAL = ("tags", "references", "resource", "evidence", "severity_denied", "enabled", "kind")
@@ -136,37 +137,12 @@ def _parse_tests(doc: LineDict, path: str) -> tuple[RuleTest, ...]:
 
 
 def default_rules_dir() -> Path:
-    """`rules/` of a source checkout, else the copy shipped inside the wheel."""
-    here = Path(__file__).resolve().parent.parent
-    checkout = here.parent / "rules"
-    if checkout.is_dir():
-        return checkout
-    return here / "_rules"
+    return data_root()
 
 
 def load_rules(paths: list[Path] | None = None) -> list[Rule]:
     """Load every `*.yaml` under the given directories/files (default: the bundled pack)."""
-    roots = paths or [default_rules_dir()]
-    files: list[Path] = []
-    for root in roots:
-        if root.is_dir():
-            files.extend(sorted(p for p in root.rglob("*.y*ml") if not _is_catalog(p.relative_to(root))))
-        elif root.is_file():
-            files.append(root)
-        else:
-            raise YamlError(str(root), 0, "no such rules file or directory")
-    rules: list[Rule] = []
-    seen: dict[str, str] = {}
-    for f in files:
-        doc = load_file(f)
-        if isinstance(doc, Mapping) and doc.get("enabled") is False:
-            continue
-        rule = parse_rule(doc, str(f))
-        if rule.id in seen:
-            raise YamlError(str(f), 1, f"duplicate rule id {rule.id!r} (also in {seen[rule.id]})")
-        seen[rule.id] = rule.source
-        rules.append(rule)
-    return rules
+    return load_units(paths or [default_rules_dir()], parse_rule, "rule", recursive=True, skip=_is_catalog)
 
 
 #: Folders under rules/ that hold other data (the deploy catalog, secret detectors), not rules.

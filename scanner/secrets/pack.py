@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model.finding import SEVERITIES
+from scanner.packs import data_root, load_units
 from scanner.secrets.filters import FILTERS
 from scanner.secrets.model import DEFAULT_FILTERS, Allowlist, Case, DetectorSpec, SeverityOverride
-from scanner.yamlio import LineDict, YamlError, load_file
+from scanner.yamlio import LineDict, YamlError
 
 KEYS = frozenset({
     "id", "title", "family", "severity", "engine", "priority", "keywords", "pattern", "entropy", "min_length",
@@ -41,15 +42,8 @@ KEYS = frozenset({
 ALLOWLIST_KEYS = frozenset({"secrets", "regexes", "stopwords", "line_regexes"})
 
 
-def load_yaml(path: Path) -> Any:
-    return load_file(path)
-
-
 def default_pack_dir() -> Path:
-    """rules/secrets of a source checkout, else the copy shipped inside the wheel."""
-    here = Path(__file__).resolve().parent.parent  # scanner/
-    checkout = here.parent / "rules" / "secrets"
-    return checkout if checkout.is_dir() else here / "_rules" / "secrets"
+    return data_root() / "secrets"
 
 
 def _line(doc: Any, key: str) -> int:
@@ -188,23 +182,5 @@ def load_pack(paths: list[Path] | None = None) -> list[DetectorSpec]:
     from scanner.secrets.registry import ENGINES
 
     engines = frozenset(ENGINES)
-    files: list[Path] = []
-    for root in paths or [default_pack_dir()]:
-        if root.is_dir():
-            files.extend(sorted(root.glob("*.y*ml")))
-        elif root.is_file():
-            files.append(root)
-        else:
-            raise YamlError(str(root), 0, "no such detector file or directory")
-    specs: list[DetectorSpec] = []
-    seen: dict[str, str] = {}
-    for f in files:
-        doc = load_yaml(f)
-        if isinstance(doc, Mapping) and doc.get("enabled") is False:
-            continue
-        spec = parse_detector(doc, str(f), engines)
-        if spec.id in seen:
-            raise YamlError(str(f), 1, f"duplicate detector id {spec.id!r} (also in {seen[spec.id]})")
-        seen[spec.id] = spec.source
-        specs.append(spec)
-    return specs
+    return load_units(paths or [default_pack_dir()], lambda doc, path: parse_detector(doc, path, engines),
+                      "detector", recursive=False)
