@@ -78,10 +78,10 @@ def _want_progress(flag: bool | None) -> bool:
 
 
 def _load_config(path: str | None) -> Any:
-    from scanner.config import load_config
+    from scanner.detectors import load_settings
 
     try:
-        return load_config(path)
+        return load_settings(path)
     except YamlError as e:
         raise UserError(f"configuration: {e}") from None
 

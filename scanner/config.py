@@ -1,22 +1,25 @@
 """One typed configuration object, loaded from a file, AUDITWARDEN_CONFIG (path, s3://, ssm:), or defaults.
 
-Every threshold lives here, never as a literal in detection code. Errors name the file and line.
+Every threshold lives here or in the section its owner validates, never as a literal in detection code.
+This module knows only the core sections (detector switches, aggregation, limits, trusted parties,
+response); a detector's own section (`deploy_policy`, `detectors.<name>.*` options, ...) is kept raw
+here and validated by the detector package itself, assembled by the registry in `scanner.detectors`.
+Errors name the file and line.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.provenance.policy import parse_policies
 from scanner.sources.limits import Limits
 from scanner.yamlio import LineDict, YamlError, load_text
 
-TOP_KEYS = ("deploy_policy", "detectors", "response", "aggregation", "limits", "rules", "artifact_buckets",
-            "secrets")
+#: Sections this module parses itself; every other top-level key belongs to an owner the registry names.
+CORE_KEYS = ("detectors", "aggregation", "limits", "trusted", "response")
 RESPONSE_MODES = ("off", "dry_run", "enforce")
 
 
@@ -28,22 +31,57 @@ class ResponseConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Trusted:
+    """Who is "us": sharing to these is expected, to anyone else it is a finding."""
+
+    aws_organizations: tuple[str, ...] = ()  # o-xxxxxxxxxx
+    aws_accounts: tuple[str, ...] = ()
+    aws_organizational_units: tuple[str, ...] = ()  # ou-xxxx-xxxxxxxx
+    gcp_workload_identity_pools: tuple[str, ...] = ()  # projects/N/locations/global/workloadIdentityPools/P
+    gcp_domains: tuple[str, ...] = ()  # example.com: members user:/group:/domain: of these are ours
+    gcp_projects: tuple[str, ...] = ()
+
+    def aws_account_trusted(self, account: str, own: str = "") -> bool:
+        return bool(account) and (account == own or account in self.aws_accounts)
+
+
+def _empty_section() -> LineDict:
+    d = LineDict()
+    d.key_lines = {}
+    return d
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     source: str = "<defaults>"
     detectors: Mapping[str, bool] = field(default_factory=dict)  # name → enabled
     aggregation_window_seconds: int = 3600
     max_event_ids: int = 100
+    max_distinct_values: int = 20
     limits: Limits = field(default_factory=Limits)
-    rule_paths: tuple[str, ...] = ()
-    disabled_rules: tuple[str, ...] = ()
-    deploy_policy: tuple[Mapping[str, Any], ...] = ()  # validated by scanner.provenance
-    artifact_buckets: tuple[str, ...] = ()
+    trusted: Trusted = field(default_factory=Trusted)
     response: ResponseConfig = field(default_factory=ResponseConfig)
-    secrets: Mapping[str, Any] = field(default_factory=dict)
-    raw: Mapping[str, Any] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)  # the whole document; sections keep their lines
 
     def detector_enabled(self, name: str, default: bool = True) -> bool:
         return self.detectors.get(name, default)
+
+    def section(self, key: str) -> Any:
+        """A top-level section as written (LineDict / list / scalar), or None when absent."""
+        return self.raw.get(key)
+
+    def line_of(self, key: str) -> int:
+        return self.raw.line_of(key) if isinstance(self.raw, LineDict) else 0
+
+    def detector_options(self, name: str) -> LineDict:
+        """`detectors.<name>` as a mapping (empty when written as a bare true/false or absent)."""
+        det = self.raw.get("detectors")
+        node = det.get(name) if isinstance(det, Mapping) else None
+        if isinstance(node, LineDict):
+            return node
+        out = _empty_section()
+        out.line = det.line_of(name) if isinstance(det, LineDict) else 0
+        return out
 
 
 def _int(doc: LineDict, key: str, path: str, default: int, minimum: int = 1) -> int:
@@ -53,76 +91,89 @@ def _int(doc: LineDict, key: str, path: str, default: int, minimum: int = 1) -> 
     return v
 
 
-def _strs(doc: LineDict, key: str, path: str) -> tuple[str, ...]:
+def strs(doc: LineDict, key: str, path: str, what: str = "") -> tuple[str, ...]:
+    """A list of strings under `key` (empty when absent); a YamlError at its line otherwise."""
     v = doc.get(key, [])
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise YamlError(path, doc.line_of(key), f"{key} must be a list of strings")
+        raise YamlError(path, doc.line_of(key), f"{what or key} must be a list of strings")
     return tuple(v)
 
 
-def _section(doc: LineDict, key: str, path: str) -> LineDict:
+def section(doc: Mapping[str, Any], key: str, path: str, what: str = "") -> LineDict:
+    """The mapping under `key` (an empty one, at the key's line, when absent)."""
     v = doc.get(key)
+    line = doc.line_of(key) if isinstance(doc, LineDict) else 0
     if v is None:
-        empty = LineDict()
-        empty.line = doc.line_of(key)
-        empty.key_lines = {}
+        empty = _empty_section()
+        empty.line = line
         return empty
     if not isinstance(v, LineDict):
-        raise YamlError(path, doc.line_of(key), f"{key} must be a mapping")
+        raise YamlError(path, line, f"{what or key} must be a mapping")
     return v
 
 
-def parse_config(text: str, path: str) -> Config:
+def check_keys(doc: LineDict, known: Collection[str], path: str, what: str) -> None:
+    for key in doc:
+        if key not in known:
+            raise YamlError(path, doc.line_of(key), f"unknown key {key!r} in {what} (known: {', '.join(known)})")
+
+
+def _trusted(doc: LineDict, path: str) -> Trusted:
+    t = section(doc, "trusted", path)
+    fields = Trusted.__dataclass_fields__
+    check_keys(t, tuple(fields), path, "trusted")
+    return Trusted(**{k: strs(t, k, path, f"trusted.{k}") for k in fields})
+
+
+def parse_config(text: str, path: str, owned: Collection[str] | None = None) -> Config:
+    """The core sections typed; the rest kept raw for their owners.
+
+    `owned` lists the top-level keys other packages own (the registry passes them); a key neither core
+    nor owned is refused with its line. None skips that check (callers that read one section only).
+    """
     doc = load_text(text, path)
     if doc is None:
         return Config(source=path)
     if not isinstance(doc, LineDict):
         raise YamlError(path, 1, "the configuration is a mapping")
-    for key in doc:
-        if key not in TOP_KEYS:
-            raise YamlError(path, doc.line_of(key), f"unknown key {key!r} (known: {', '.join(TOP_KEYS)})")
+    if owned is not None:
+        known = (*CORE_KEYS, *owned)
+        for key in doc:
+            if key not in known:
+                raise YamlError(path, doc.line_of(key), f"unknown key {key!r} (known: {', '.join(known)})")
     detectors: dict[str, bool] = {}
-    for name, spec in _section(doc, "detectors", path).items():
+    det = section(doc, "detectors", path)
+    for name, spec in det.items():
         if isinstance(spec, bool):
             detectors[name] = spec
         elif isinstance(spec, Mapping) and isinstance(spec.get("enabled", True), bool):
             detectors[name] = spec.get("enabled", True)
         else:
-            raise YamlError(path, _section(doc, "detectors", path).line_of(name),
-                            f"detectors.{name} must be true/false or {{enabled: true|false}}")
-    agg = _section(doc, "aggregation", path)
-    lim = _section(doc, "limits", path)
-    rules = _section(doc, "rules", path)
-    resp = _section(doc, "response", path)
+            raise YamlError(path, det.line_of(name), f"detectors.{name} must be true/false or {{enabled: true|false}}")
+    agg = section(doc, "aggregation", path)
+    lim = section(doc, "limits", path)
+    resp = section(doc, "response", path)
     mode = resp.get("mode", "dry_run")
     if mode not in RESPONSE_MODES:
         raise YamlError(path, resp.line_of("mode"), f"response.mode must be one of {', '.join(RESPONSE_MODES)}")
-    policy = doc.get("deploy_policy", [])
-    if not isinstance(policy, list):
-        raise YamlError(path, doc.line_of("deploy_policy"), "deploy_policy must be a list of policies")
-    parse_policies(policy, path, doc.line_of("deploy_policy"))  # kept raw; checked here so errors surface at load
-    secrets = _section(doc, "secrets", path)
     dflt = Limits()
     return Config(
         source=path,
         detectors=detectors,
         aggregation_window_seconds=_int(agg, "window_seconds", path, 3600),
         max_event_ids=_int(agg, "max_event_ids", path, 100),
+        max_distinct_values=_int(agg, "max_distinct_values", path, 20),
         limits=Limits(
             max_decompressed_bytes=_int(lim, "max_decompressed_bytes", path, dflt.max_decompressed_bytes),
             max_line_bytes=_int(lim, "max_line_bytes", path, dflt.max_line_bytes),
             max_envelope_depth=_int(lim, "max_envelope_depth", path, dflt.max_envelope_depth),
         ),
-        rule_paths=_strs(rules, "paths", path),
-        disabled_rules=_strs(rules, "disabled", path),
-        deploy_policy=tuple(policy),
-        artifact_buckets=_strs(doc, "artifact_buckets", path),
+        trusted=_trusted(doc, path),
         response=ResponseConfig(
             mode=mode,
-            protected_principals=_strs(resp, "protected_principals", path),
+            protected_principals=strs(resp, "protected_principals", path),
             max_actions_per_hour=_int(resp, "max_actions_per_hour", path, 5, minimum=0),
         ),
-        secrets=secrets,
         raw=doc,
     )
 
@@ -142,17 +193,24 @@ def _fetch(location: str) -> str:
     return Path(location).read_text(encoding="utf-8")
 
 
-def load_config(location: str | None = None) -> Config:
-    """Explicit location, else $AUDITWARDEN_CONFIG, else ./auditwarden.yaml if present, else defaults."""
+def config_location(location: str | None = None) -> str | None:
+    """Explicit location, else $AUDITWARDEN_CONFIG, else ./auditwarden.yaml if present, else None."""
     loc = location or os.environ.get("AUDITWARDEN_CONFIG")
-    if not loc:
-        if not Path("auditwarden.yaml").is_file():
-            return Config()
+    if not loc and Path("auditwarden.yaml").is_file():
         loc = "auditwarden.yaml"
+    return loc or None
+
+
+def load_config(location: str | None = None, owned: Collection[str] | None = None) -> Config:
+    """Read and parse the configuration (core sections only). `scanner.detectors.load_settings` is the
+    entry point that also validates every owner's section; use it wherever detectors will run."""
+    loc = config_location(location)
+    if not loc:
+        return Config()
     try:
         text = _fetch(loc)
     except (OSError, UnicodeDecodeError) as e:
         raise YamlError(loc, 0, f"cannot read configuration: {e}") from None
     except Exception as e:  # botocore errors: the message is what the user needs
         raise YamlError(loc, 0, f"cannot fetch configuration: {e}") from None
-    return parse_config(text, loc)
+    return parse_config(text, loc, owned)

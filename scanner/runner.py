@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from scanner.config import Config
 from scanner.detect.aggregate import Aggregator
-from scanner.detect.registry import build_detectors
+from scanner.detectors import build_detectors
 from scanner.model.finding import Finding
 from scanner.ops.deadletter import DeadLetterFile
 from scanner.ops.stats import RunStats

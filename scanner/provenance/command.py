@@ -34,21 +34,22 @@ def export(target: str | None, config_path: str | None, output: str | None) -> N
 
     Notes on what the policy cannot express go to stderr.
     """
-    from scanner.config import load_config
+    from scanner.detectors import load_settings
     from scanner.provenance.catalog import load_catalog
     from scanner.provenance.export import aws_scp, gcp_deny
-    from scanner.provenance.policy import policies_of
+    from scanner.provenance.settings import provenance_settings
     from scanner.yamlio import YamlError
 
     if target is None:
         raise _UsageError("choose --aws-scp or --gcp-deny")
     try:
-        config = load_config(config_path)
-        policies = policies_of(config.raw, config.deploy_policy, config.source)
+        config = load_settings(config_path)
+        settings = provenance_settings(config)
+        policies = settings.policies
         if not any(p.cloud == target for p in policies):
             raise _UsageError(f"{config.source}: no {target} policy in deploy_policy: nothing to export")
         catalog = load_catalog()
-        result = aws_scp(policies, catalog, config.artifact_buckets) if target == "aws" else gcp_deny(policies,
+        result = aws_scp(policies, catalog, settings.artifact_buckets) if target == "aws" else gcp_deny(policies,
                                                                                                       catalog)
     except YamlError as e:
         raise _UsageError(str(e)) from None

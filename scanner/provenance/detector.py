@@ -34,7 +34,8 @@ from scanner.provenance.oidc import (
     role_of_login,
     store_link,
 )
-from scanner.provenance.policy import DeployPolicy, policies_of
+from scanner.provenance.policy import DeployPolicy
+from scanner.provenance.settings import provenance_settings
 from scanner.state.base import StateStore
 from scanner.state.memory import MemoryStore
 from scanner.timeutil import epoch_seconds
@@ -256,5 +257,5 @@ def _catalog(path: Path) -> Catalog:
 
 def factory(config: Config, state: StateStore) -> ProvenanceDetector:
     """DETECTORS entry: policies from config (validated with file:line errors), the bundled catalog."""
-    policies = policies_of(config.raw, config.deploy_policy, config.source)
-    return ProvenanceDetector(policies, _catalog(default_catalog_path()), config.artifact_buckets, state)
+    settings = provenance_settings(config)
+    return ProvenanceDetector(settings.policies, _catalog(default_catalog_path()), settings.artifact_buckets, state)

@@ -139,9 +139,3 @@ def parse_policies(raw: Sequence[Any], path: str, line: int = 0) -> tuple[Deploy
         seen[pol.name] = pol.source
         out.append(pol)
     return tuple(out)
-
-
-def policies_of(config_raw: Mapping[str, Any], deploy_policy: Sequence[Any], source: str) -> tuple[DeployPolicy, ...]:
-    """Parse a Config's policies (Config.raw keeps the lines of the section itself)."""
-    line = config_raw.line_of("deploy_policy") if isinstance(config_raw, LineDict) else 0
-    return parse_policies(deploy_policy, source, line)

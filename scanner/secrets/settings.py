@@ -103,5 +103,5 @@ def load_settings(explicit: str | None, root: Path | None) -> SecretsSettings:
     if shared.is_file():
         from scanner.config import load_config
 
-        return parse_settings(load_config(str(shared)).secrets or None, str(shared), base)
+        return parse_settings(load_config(str(shared)).section("secrets"), str(shared), base)
     return SecretsSettings()

@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from scanner.config import parse_config
+from scanner.detectors import parse_settings
 from scanner.model.event import Event
 from scanner.model.finding import Finding
 from scanner.ops.stats import RunStats
 from scanner.pipeline import iter_events
 from scanner.provenance.catalog import load_catalog
 from scanner.provenance.detector import ProvenanceDetector
-from scanner.provenance.policy import DeployPolicy, policies_of
+from scanner.provenance.policy import DeployPolicy
+from scanner.provenance.settings import provenance_settings
 from scanner.sources.limits import Limits
 from scanner.sources.paths import InputReader
 from scanner.state.base import StateStore
@@ -50,8 +51,8 @@ deploy_policy:
 
 
 def policies(text: str, path: str = "auditwarden.yaml") -> tuple[tuple[DeployPolicy, ...], list[str]]:
-    cfg = parse_config(text, path)
-    return policies_of(cfg.raw, cfg.deploy_policy, cfg.source), list(cfg.artifact_buckets)
+    settings = provenance_settings(parse_settings(text, path))
+    return settings.policies, list(settings.artifact_buckets)
 
 
 def detector(text: str, state: StateStore | None = None, **kw: bool) -> ProvenanceDetector:

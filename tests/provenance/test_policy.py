@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from scanner.cli import cli
-from scanner.config import parse_config
+from scanner.detectors import parse_settings as parse_config
 from scanner.yamlio import YamlError
 from tests.provenance.conftest import MIXED, policies
 
