@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-dev
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,gcp,report,anomaly]'
 	touch $@
 
 venv: $(STAMP)
