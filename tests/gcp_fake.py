@@ -26,11 +26,11 @@ import pytest
 
 pytest.importorskip("google.cloud.iam_admin_v1", reason="the [gcp] extra is not installed")
 
-from google.cloud import iam_admin_v1, resourcemanager_v3  # noqa: E402
-from google.cloud.iam_admin_v1.services.iam.transports.grpc import IAMGrpcTransport  # noqa: E402
-from google.cloud.resourcemanager_v3.services.projects.transports.grpc import ProjectsGrpcTransport  # noqa: E402
-from google.iam.v1 import iam_policy_pb2, policy_pb2  # noqa: E402
-from google.protobuf import empty_pb2  # noqa: E402
+from google.cloud import iam_admin_v1, resourcemanager_v3
+from google.cloud.iam_admin_v1.services.iam.transports.grpc import IAMGrpcTransport
+from google.cloud.resourcemanager_v3.services.projects.transports.grpc import ProjectsGrpcTransport
+from google.iam.v1 import iam_policy_pb2, policy_pb2
+from google.protobuf import empty_pb2
 
 Handler = Callable[[Any], Any]
 
