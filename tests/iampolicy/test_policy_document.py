@@ -58,7 +58,8 @@ def test_not_admin(policy: dict[str, Any]) -> None:
 
 
 def test_documents_as_cloudtrail_records_them() -> None:
-    url_encoded = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%7D"
+    url_encoded = ("%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22*%22%2C"
+                   "%22Resource%22%3A%22*%22%7D%7D")
     assert judge(parse_document(url_encoded)).admin
     assert parse_document("{not json") is None
     assert parse_document("[1, 2]") is None
