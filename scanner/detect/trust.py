@@ -16,7 +16,7 @@ from scanner.model.event import Event
 #: value, event, trusted lists → True (ours) / False (someone else's) / None (not a value of this kind).
 TrustTest = Callable[[str, Event, Trusted], "bool | None"]
 
-_ACCOUNT = re.compile(r"(?<![0-9])([0-9]{12})(?![0-9])")
+_ACCOUNT = re.compile(r"[0-9]{12}")
 _ORG_ID = re.compile(r"\bo-[a-z0-9]{10,32}\b")
 _OU_ID = re.compile(r"\bou-[a-z0-9]{4,32}-[a-z0-9]{8,32}\b")
 # principal:// and principalSet:// members name the pool they come from; that pool is what is trusted.
@@ -25,11 +25,17 @@ _POOL = re.compile(r"^principal(?:Set)?://iam\.googleapis\.com/((?:projects/[^/]
 
 
 def _aws_account(value: str, ev: Event, t: Trusted) -> bool | None:
-    """An account ID, alone or inside an ARN (`arn:aws:iam::123456789012:root`)."""
-    m = _ACCOUNT.search(value)
-    if m is None:
+    """An account ID, alone or as an ARN's account field (`arn:aws:iam::123456789012:root`).
+
+    Only that field: a KMS key ARN's UUID may end in twelve digits of its own.
+    """
+    text = value.strip()
+    if text.startswith("arn:"):
+        parts = text.split(":", 5)
+        text = parts[4] if len(parts) > 4 else ""
+    if _ACCOUNT.fullmatch(text) is None:
         return None
-    return t.aws_account_trusted(m.group(1), ev.account if ev.cloud == "aws" else "")
+    return t.aws_account_trusted(text, ev.account if ev.cloud == "aws" else "")
 
 
 def _aws_organization(value: str, ev: Event, t: Trusted) -> bool | None:

@@ -50,6 +50,9 @@ def test_world_in_a_list_of_ranges() -> None:
     ("aws_account", "012345678912", False),
     ("aws_account", "arn:aws:iam::444455556666:root", True),
     ("aws_account", "arn:aws:iam::012345678912:root", False),
+    # the account field, not twelve digits at the end of a key's UUID
+    ("aws_account", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-123456789012", True),
+    ("aws_account", "arn:aws:kms:us-east-1:999988887777:key/1234abcd-12ab-34cd-56ef-444455556666", False),
     ("aws_organization", "arn:aws:organizations::444455556666:organization/o-a1b2c3d4e5", True),
     ("aws_organization", "arn:aws:organizations::999988887777:organization/o-zzzzzzzzzz", False),
     ("aws_organizational_unit", "arn:aws:organizations::444455556666:ou/o-zzzzzzzzzz/ou-ab12-cdef3456", True),
