@@ -119,10 +119,14 @@ def check_keys(doc: LineDict, known: Collection[str], path: str, what: str) -> N
 
 
 def _trusted(doc: LineDict, path: str) -> Trusted:
-    t = section(doc, "trusted", path)
+    return parse_trusted(section(doc, "trusted", path), path)
+
+
+def parse_trusted(t: LineDict, path: str, what: str = "trusted") -> Trusted:
+    """A `trusted:` mapping (the config section, or a rule test case's own) with file:line errors."""
     fields = Trusted.__dataclass_fields__
-    check_keys(t, tuple(fields), path, "trusted")
-    return Trusted(**{k: strs(t, k, path, f"trusted.{k}") for k in fields})
+    check_keys(t, tuple(fields), path, what)
+    return Trusted(**{k: strs(t, k, path, f"{what}.{k}") for k in fields})
 
 
 def parse_config(text: str, path: str, owned: Collection[str] | None = None) -> Config:

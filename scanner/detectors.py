@@ -57,12 +57,26 @@ def _check_provenance(config: Config) -> None:
     provenance_settings(config)
 
 
+def _iam_policy(config: Config, state: StateStore) -> Detector:
+    from scanner.iampolicy.detector import factory
+
+    return factory(config, state)
+
+
+def _check_iam_policy(config: Config) -> None:
+    from scanner.iampolicy.detector import iam_policy_settings
+
+    iam_policy_settings(config)
+
+
 #: name → spec. `detectors: {name: false}` (or `{enabled: false}`) in config switches one off.
 DETECTORS: dict[str, DetectorSpec] = {
     "rules": DetectorSpec(_rules, "YAML rule pack (rules/aws, rules/gcp and rules.paths)", ("rules",),
                           _check_rules),
     "provenance": DetectorSpec(_provenance, "deploy and artifact-push provenance against deploy_policy",
                                ("deploy_policy", "artifact_buckets"), _check_provenance),
+    "iam_policy": DetectorSpec(_iam_policy, "administrator-equivalent customer-managed IAM policies attached "
+                               "(documents remembered from CreatePolicy/CreatePolicyVersion)", (), _check_iam_policy),
 }
 
 

@@ -27,6 +27,14 @@ Operators:
                                parse it and evaluate expr against the decoded object
     eq_field / ne_field: path  equal / not equal to another top-level path of the same event
                                (absent and "" are equal to each other)
+    cidr_world: true|false     the value is a CIDR covering a whole address family, compared as a
+                               network: any /0 (`0.0.0.0/00`, `10.0.0.0/0`, `0::0/0`), `::ffff:0:0/96`
+    trusted / untrusted: kind  the value belongs (does not belong) to the configured `trusted:` parties;
+                               kind says what the value is: aws_account (an ID or an ARN holding one;
+                               the event's own account counts as trusted), aws_organization,
+                               aws_organizational_unit, gcp_member (IAM members: principal(Set)://
+                               pools, user/group/domain of trusted domains, service accounts of trusted
+                               projects). A value that is not of that kind satisfies neither.
 
 A list-valued path satisfies a condition when any of its values does, `ne_field` included ("some
 value differs"). `exists`, `not`, `any` and `json` look at the value as a whole.
@@ -43,6 +51,9 @@ from urllib.parse import unquote
 
 import orjson
 
+from scanner.config import Trusted
+from scanner.detect.cidr import is_world
+from scanner.detect.trust import TRUST_KINDS
 from scanner.model.event import EVENT_FIELDS, Event
 
 Pred = Callable[[Event], bool]
@@ -270,8 +281,8 @@ def _decode_json(x: Any) -> Any:
         return _MISSING
 
 
-def _json_op(arg: Any, where: str) -> ValuePred:
-    sub = _compile(arg, where, _element_getter)
+def _json_op(arg: Any, where: str, trusted: Trusted) -> ValuePred:
+    sub = _compile(arg, where, _element_getter, trusted)
 
     def pred(v: Any, ev: Event) -> bool:
         for item in _values(v) if isinstance(v, (list, tuple)) else [v]:
@@ -283,8 +294,8 @@ def _json_op(arg: Any, where: str) -> ValuePred:
     return pred
 
 
-def _any_op(arg: Any, where: str) -> ValuePred:
-    sub = _compile(arg, where, _element_getter)
+def _any_op(arg: Any, where: str, trusted: Trusted) -> ValuePred:
+    sub = _compile(arg, where, _element_getter, trusted)
     return lambda v, ev: any(isinstance(x, dict) and sub(x, ev) for x in _values(v))
 
 
@@ -306,7 +317,7 @@ def _norm(v: Any) -> Any:
     return None if v is _MISSING or v is None or v == "" else v
 
 
-def _condition(cond: Any, where: str) -> ValuePred:
+def _condition(cond: Any, where: str, trusted: Trusted) -> ValuePred:
     if not isinstance(cond, Mapping):
         return _equality(cond, where)
     preds: list[ValuePred] = []
@@ -325,11 +336,17 @@ def _condition(cond: Any, where: str) -> ValuePred:
                 raise ExprError(w, "exists takes true or false")
             preds.append(_exists_op(arg))
         elif op == "not":
-            preds.append(_negate(_condition(arg, w)))
+            preds.append(_negate(_condition(arg, w, trusted)))
         elif op == "any":
-            preds.append(_any_op(arg, w))
+            preds.append(_any_op(arg, w, trusted))
         elif op == "json":
-            preds.append(_json_op(arg, w))
+            preds.append(_json_op(arg, w, trusted))
+        elif op == "cidr_world":
+            if not isinstance(arg, bool):
+                raise ExprError(w, "cidr_world takes true or false")
+            preds.append(_cidr_world_op(arg))
+        elif op in ("trusted", "untrusted"):
+            preds.append(_trust_op(op, arg, w, trusted))
         elif op in ("eq_field", "ne_field"):
             preds.append(_field_op(op, arg, w))
         else:
@@ -339,6 +356,27 @@ def _condition(cond: Any, where: str) -> ValuePred:
     if len(preds) == 1:
         return preds[0]
     return lambda v, ev: all(p(v, ev) for p in preds)
+
+
+def _cidr_world_op(want: bool) -> ValuePred:
+    world = _scalar_pred(lambda x: isinstance(x, str) and is_world(x))
+    return world if want else _negate(world)
+
+
+def _trust_op(op: str, kind: Any, where: str, trusted: Trusted) -> ValuePred:
+    test = TRUST_KINDS.get(kind) if isinstance(kind, str) else None
+    if test is None:
+        raise ExprError(where, f"{op} takes one of {', '.join(TRUST_KINDS)}")
+    want = op == "trusted"
+
+    def pred(v: Any, ev: Event) -> bool:
+        # Per value, like every scalar operator: one untrusted account among several is enough.
+        for x in v if isinstance(v, (list, tuple)) else [v]:
+            if isinstance(x, str) and test(x, ev, trusted) is want:
+                return True
+        return False
+
+    return pred
 
 
 def _exists_op(want: bool) -> ValuePred:
@@ -361,7 +399,7 @@ def _test_path(get: Callable[[Any], Any], cond: ValuePred) -> ScopedPred:
     return lambda obj, ev: cond(get(obj), ev)
 
 
-def _compile(expr: Any, where: str, resolve: Resolver) -> ScopedPred:
+def _compile(expr: Any, where: str, resolve: Resolver, trusted: Trusted) -> ScopedPred:
     if not isinstance(expr, Mapping) or not expr:
         raise ExprError(where, "an expression is a non-empty mapping")
     preds: list[ScopedPred] = []
@@ -370,16 +408,19 @@ def _compile(expr: Any, where: str, resolve: Resolver) -> ScopedPred:
         if key in ("all", "any"):
             if not isinstance(val, list) or not val:
                 raise ExprError(w, f"`{key}` takes a non-empty list of expressions")
-            subs = [_compile(e, f"{w}[{i}]", resolve) for i, e in enumerate(val)]
+            subs = [_compile(e, f"{w}[{i}]", resolve, trusted) for i, e in enumerate(val)]
             preds.append(_all_of(subs) if key == "all" else _any_of(subs))
         elif key == "not":
-            preds.append(_negate(_compile(val, w, resolve)))
+            preds.append(_negate(_compile(val, w, resolve, trusted)))
         else:
-            preds.append(_test_path(resolve(str(key), w), _condition(val, w)))
+            preds.append(_test_path(resolve(str(key), w), _condition(val, w, trusted)))
     return preds[0] if len(preds) == 1 else _all_of(preds)
 
 
-def compile_expr(expr: Any, where: str = "match") -> Pred:
-    """Compile a rule's `match` into a predicate over Events; ExprError names the bad spot."""
-    scoped = _compile(expr, where, getter)
+def compile_expr(expr: Any, where: str = "match", trusted: Trusted | None = None) -> Pred:
+    """Compile a rule's `match` into a predicate over Events; ExprError names the bad spot.
+
+    `trusted` feeds the `trusted`/`untrusted` operators (none configured: only the event's own account).
+    """
+    scoped = _compile(expr, where, getter, trusted or Trusted())
     return lambda ev: scoped(ev, ev)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.detect.expr import MISSING
+from scanner.detect.outcome import attempt_word, is_denied
 from scanner.detect.rules import Rule
 from scanner.model.event import Event
 from scanner.model.finding import Finding, fingerprint
@@ -64,8 +65,11 @@ def finding_for_rule(rule: Rule, ev: Event) -> Finding:
     severity = rule.severity
     title = rule.title
     if not ev.success:
-        severity = rule.severity_denied or severity
-        title = f"{title} (denied attempt)"
+        # Only an authorization failure earns the lower `severity_denied`; any other error means the
+        # principal holds the permission (see scanner.detect.outcome), so the finding keeps full severity.
+        if is_denied(ev):
+            severity = rule.severity_denied or severity
+        title = f"{title} ({attempt_word(ev)})"
     return event_finding(ev, rule.id, title, severity, rule.category, action_of(ev), resource, evidence,
                          rule.remediation)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from scanner.config import Trusted, parse_trusted
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
 from scanner.model.finding import CATEGORIES, SEVERITIES
 from scanner.packs import data_root, load_units
@@ -23,6 +24,7 @@ class RuleTest:
     expect: bool
     record: Mapping[str, Any]  # a raw record in any supported wire shape
     line: int
+    trusted: Trusted | None = None  # the case's own `trusted:` lists (a share to "our" account must not fire)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,13 @@ class Rule:
     severity_denied: str = ""
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    match_doc: Any = None  # the `match` as written, recompiled by bind() with the configured trusted lists
+
+    def bind(self, trusted: Trusted) -> Rule:
+        """This rule with its `trusted`/`untrusted` operators reading these lists."""
+        if self.match_doc is None:
+            return self
+        return replace(self, match=compile_expr(self.match_doc, trusted=trusted))
 
 
 def _scalars(v: Any) -> tuple[str, ...]:
@@ -118,6 +127,7 @@ def parse_rule(doc: Any, path: str) -> Rule:
         severity_denied=doc.get("severity_denied", ""),
         tags=_scalars(doc.get("tags", [])),
         references=_scalars(doc.get("references", [])),
+        match_doc=match,
     )
 
 
@@ -132,7 +142,13 @@ def _parse_tests(doc: LineDict, path: str) -> tuple[RuleTest, ...]:
             raise YamlError(path, line, f"tests[{i}] needs `name`, `expect: true|false` and `record`")
         if not isinstance(t["record"], Mapping):
             raise YamlError(path, line, f"tests[{i}].record must be a mapping (a raw audit record)")
-        out.append(RuleTest(str(t.get("name", f"case {i}")), t["expect"], t["record"], line))
+        trusted = None
+        if "trusted" in t:
+            node = t["trusted"]
+            if not isinstance(node, LineDict):
+                raise YamlError(path, line, f"tests[{i}].trusted must be a mapping like the config's `trusted:`")
+            trusted = parse_trusted(node, path, f"tests[{i}].trusted")
+        out.append(RuleTest(str(t.get("name", f"case {i}")), t["expect"], t["record"], line, trusted))
     return tuple(out)
 
 

@@ -29,6 +29,8 @@ class CaseResult:
 
 
 def run_case(rule: Rule, case: RuleTest) -> CaseResult:
+    if case.trusted is not None:
+        rule = rule.bind(case.trusted)
     records = [i for i in unwrap(dict(case.record), "test", Limits()) if isinstance(i, RawRecord)]
     if not records:
         return CaseResult(rule, case, False, "test record is not a recognised audit record")

@@ -25,8 +25,8 @@ def rule_settings(config: Config) -> RuleSettings:
 
 
 def configured_rules(config: Config) -> list[Rule]:
-    """The bundled pack plus the configured folders, less the disabled rule ids."""
+    """The bundled pack plus the configured folders, less the disabled rule ids, bound to `trusted:`."""
     s = rule_settings(config)
     rules = load_rules([default_rules_dir(), *(Path(p) for p in s.paths)])
     disabled = set(s.disabled)
-    return [r for r in rules if r.id not in disabled]
+    return [r.bind(config.trusted) for r in rules if r.id not in disabled]

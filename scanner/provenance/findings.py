@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.detect.findings import action_of, base_evidence, event_finding
+from scanner.detect.outcome import attempt_word, is_denied
 from scanner.model.event import Event
 from scanner.model.finding import Finding
 from scanner.provenance.catalog import CatalogEntry
@@ -39,7 +40,6 @@ REMEDIATION = {
              "deploy with the pipeline's run history.",
 }
 
-_DENIED_CODES = ("AccessDenied", "Unauthorized", "Forbidden", "PERMISSION_DENIED", "UNAUTHENTICATED")
 #: Lower for an attempt that failed: someone tried, nothing changed. Critical and high drop two steps, so a
 #: failed attempt ranks below every landed violation (the lowest of which, subject_unknown, is medium).
 _ATTEMPT_SEVERITY = {"critical": "medium", "high": "low", "medium": "low", "low": "low", "info": "info"}
@@ -76,14 +76,6 @@ def severity_for(kind: str, ev: Event) -> str:
     return _ATTEMPT_SEVERITY[base] if is_denied(ev) else base
 
 
-def is_denied(ev: Event) -> bool:
-    return not ev.success and any(c.lower() in ev.error_code.lower() for c in _DENIED_CODES)
-
-
-def _attempt_word(error_code: str) -> str:
-    return "denied attempt" if any(c.lower() in error_code.lower() for c in _DENIED_CODES) else "failed attempt"
-
-
 def _clip(v: str) -> str:
     return v[:500]
 
@@ -95,7 +87,7 @@ def provenance_finding(ev: Event, policy: DeployPolicy, entry: CatalogEntry, res
     action = action_of(ev)
     title = f"{_WHAT[entry.tag]} {_WHY[kind]}"
     if not ev.success:
-        title = f"{title} ({_attempt_word(ev.error_code)})"
+        title = f"{title} ({attempt_word(ev)})"
     evidence: dict[str, Any] = base_evidence(ev)
     evidence.update({
         "policy": policy.name,
@@ -113,7 +105,7 @@ def provenance_finding(ev: Event, policy: DeployPolicy, entry: CatalogEntry, res
     if any(a.keyless for a in verdict.matched):
         evidence["keyless_required"] = True
     if not ev.success:
-        evidence["outcome"] = _attempt_word(ev.error_code)
+        evidence["outcome"] = attempt_word(ev)
     if extra:
         evidence.update(extra)
     return event_finding(ev, rule, title, severity_for(kind, ev), "provenance", action, resource, evidence,

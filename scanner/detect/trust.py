@@ -1,0 +1,89 @@
+"""Who is "us": the configured `trusted:` lists as predicates over values found in audit records.
+
+Rules reference them through the `trusted:` / `untrusted:` operators (scanner.detect.expr) with a kind
+naming what the value is. The lists come from the core configuration (`Config.trusted`), bound when the
+engine is built, so a rule file never hard-codes an account and the engine needs no detector package.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from scanner.config import Trusted
+from scanner.model.event import Event
+
+#: value, event, trusted lists → True (ours) / False (someone else's) / None (not a value of this kind).
+TrustTest = Callable[[str, Event, Trusted], "bool | None"]
+
+_ACCOUNT = re.compile(r"[0-9]{12}")
+_ORG_ID = re.compile(r"\bo-[a-z0-9]{10,32}\b")
+_OU_ID = re.compile(r"\bou-[a-z0-9]{4,32}-[a-z0-9]{8,32}\b")
+# principal:// and principalSet:// members name the pool they come from; that pool is what is trusted.
+_POOL = re.compile(r"^principal(?:Set)?://iam\.googleapis\.com/((?:projects/[^/]+/)?locations/[^/]+/"
+                   r"(?:workloadIdentityPools|workforcePools)/[^/]+)(?:/|$)")
+
+
+def _aws_account(value: str, ev: Event, t: Trusted) -> bool | None:
+    """An account ID, alone or as an ARN's account field (`arn:aws:iam::123456789012:root`).
+
+    Only that field: a KMS key ARN's UUID may end in twelve digits of its own.
+    """
+    text = value.strip()
+    if text.startswith("arn:"):
+        parts = text.split(":", 5)
+        text = parts[4] if len(parts) > 4 else ""
+    if _ACCOUNT.fullmatch(text) is None:
+        return None
+    return t.aws_account_trusted(text, ev.account if ev.cloud == "aws" else "")
+
+
+def _aws_organization(value: str, ev: Event, t: Trusted) -> bool | None:
+    """`arn:aws:organizations::MGMT:organization/o-…` or a bare `o-…` id."""
+    m = _ORG_ID.search(value)
+    return None if m is None else m.group(0) in t.aws_organizations
+
+
+def _aws_organizational_unit(value: str, ev: Event, t: Trusted) -> bool | None:
+    """`arn:aws:organizations::MGMT:ou/o-…/ou-…`: trusted when the OU is listed or sits in a trusted org."""
+    m = _OU_ID.search(value)
+    if m is None:
+        return None
+    org = _ORG_ID.search(value)
+    return m.group(0) in t.aws_organizational_units or (org is not None and org.group(0) in t.aws_organizations)
+
+
+def _gcp_member(value: str, ev: Event, t: Trusted) -> bool | None:
+    """An IAM member: federated pools, accounts of trusted domains and service accounts of trusted projects."""
+    m = _POOL.match(value)
+    if m is not None:
+        return m.group(1) in t.gcp_workload_identity_pools
+    kind, sep, ident = value.partition(":")
+    if not sep or value.startswith(("principal://", "principalSet://")):
+        return None
+    kind = kind.removeprefix("deleted:")
+    ident = ident.split("?", 1)[0]  # deleted members carry ?uid=…
+    if kind in ("user", "group", "domain"):
+        domain = ident.rsplit("@", 1)[-1].lower()
+        return domain in {d.lower() for d in t.gcp_domains}
+    if kind == "serviceAccount":
+        domain = ident.rsplit("@", 1)[-1].lower()
+        project = domain.split(".", 1)[0]
+        own = ev.account if ev.cloud == "gcp" else ""
+        # Google-managed service agents (…@gcp-sa-x.iam…, …@cloudbuild.gserviceaccount.com) act for a project
+        # of ours by construction; only a user-managed account's project says whose it is.
+        if not domain.endswith(".iam.gserviceaccount.com"):
+            return True
+        return project == own or project in t.gcp_projects
+    if kind == "projectOwner" or kind == "projectEditor" or kind == "projectViewer":
+        return ident == ev.account or ident in t.gcp_projects
+    return None
+
+
+#: kind name (as written in a rule) → test.
+TRUST_KINDS: dict[str, TrustTest] = {
+    "aws_account": _aws_account,
+    "aws_organization": _aws_organization,
+    "aws_organizational_unit": _aws_organizational_unit,
+    "gcp_member": _gcp_member,
+}
