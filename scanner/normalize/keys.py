@@ -16,10 +16,6 @@ from scanner.sources.records import CLOUDTRAIL, EVENTBRIDGE, GCP_LOGENTRY, RawRe
 QuickKey = tuple[str, str, str, str]  # (cloud, service, operation, principal_type)
 
 
-def _s(v: Any) -> str:
-    return v if isinstance(v, str) else ""
-
-
 def _req(v: Any, what: str) -> str:
     # Validated here, not only in the full mapper: records no detector wants are never fully
     # normalized, and a record with the wrong types must still be dead-lettered, not waved through.
@@ -55,7 +51,12 @@ def quick_key(rec: RawRecord) -> QuickKey:
         service, operation = non_audit_key(d)
         return "gcp", service, operation, ""
     if rec.kind == EVENTBRIDGE:
+        # read exactly as normalize_eventbridge reads it: a key that disagrees would route the record
+        # past (or to) detectors on a different identity than the one its Event carries
         detail = d.get("detail")
-        code = _s(detail.get("eventTypeCode")) if isinstance(detail, dict) else ""
-        return "aws", _s(d.get("source")), code or _s(d.get("detail-type")), "AWSService"
+        if detail is not None and not isinstance(detail, dict):
+            raise NormalizeError("wrong_type", f"detail is a {type(detail).__name__}, expected an object")
+        code = scalar_text(detail.get("eventTypeCode"), "eventTypeCode") if detail else ""
+        source = scalar_text(d.get("source"), "source")
+        return "aws", source, code or scalar_text(d.get("detail-type"), "detail-type"), "AWSService"
     return "", "", "", ""

@@ -74,3 +74,10 @@ def test_mutated_real_records_normalize_or_raise_normalize_error(rec: RawRecord)
 @given(random_records)
 def test_random_records_normalize_or_raise_normalize_error(rec: RawRecord) -> None:
     _check(rec)
+
+
+def test_eventbridge_quick_key_reads_fields_as_the_mapper_does() -> None:
+    # found by the fuzzer: a non-string source was "" in the quick key but "False" in the Event
+    _check(RawRecord("eventbridge", {"source": False}, "fuzz"))
+    _check(RawRecord("eventbridge", {"source": "aws.health", "detail": {"eventTypeCode": 7}}, "fuzz"))
+    _check(RawRecord("eventbridge", {"source": "aws.health", "detail": "x"}, "fuzz"))
