@@ -33,10 +33,11 @@ _YAML_NODE = re.compile(r"^(?:![A-Za-z]+|[&*][A-Za-z_][\w\-]*|@[A-Za-z_][\w.\-]*
 _HOSTNAME = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[a-z]{2,12}$")
 # A name starts after one of these (or at the start of the text): not inside `arn:…:secret:…` or a path.
 _NAME_START = frozenset(" \t\r\n\"'`{(,;[<$@&?|!*")
-_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_SNAKE = re.compile(r"^_*[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 _DOTTED_NAME = re.compile(r"^[a-z][a-z0-9_\-]*(?:\.[a-z][a-z0-9_\-]*)+$")  # "aws.sts.federation_token": an id
-_CONSTANT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # "AWS_SESSION_TOKEN" names a variable, quoted or not
-_CAMEL_WORDS = re.compile(r"^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,}(?![a-z]))+$")
+_CONSTANT = re.compile(r"^_*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # "AWS_SESSION_TOKEN" names a variable, quoted or not
+# A segment of a field path (`Jobs[-1]`, `NextMarker`): letters (then digits), an optional index.
+_SEGMENT = re.compile(r"^([A-Za-z]+\d*)(?:\[-?\d+\])?$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _VERSION = re.compile(r"^v?\d+(?:[.\-_]\d+)+")
@@ -45,6 +46,27 @@ _SCHEMES = ("bearer ", "basic ", "token ", "bot ")
 
 def _words(name: str) -> list[str]:
     return [w.lower() for w in _WORDS.findall(name)]
+
+
+def _wordy(segment: str, mean: float) -> bool:
+    """Words glued together (`AWSAccessKeyId`, `NextMarker`): no one-letter word, `mean` letters a word.
+    Random letters split into words of one or two letters; names do not."""
+    words = _WORDS.findall(segment)
+    letters = [w for w in words if not w.isdigit()]
+    return bool(letters) and all(len(w) >= 2 for w in letters) and sum(map(len, letters)) >= mean * len(letters)
+
+
+def identifier_like(value: str, mean: float) -> bool:
+    """A name or a dotted field path (`DistributionList.NextMarker`, `Jobs[-1].JobId`), not a literal."""
+    parts = value.split(".")
+    if len(parts) == 1:
+        m = _SEGMENT.match(value)
+        return m is not None and len(_WORDS.findall(m.group(1))) >= 2 and _wordy(m.group(1), mean)
+    for part in parts:
+        m = _SEGMENT.match(part)
+        if m is None or not _wordy(m.group(1), 0):
+            return False
+    return True
 
 
 def _strs(spec: DetectorSpec, key: str) -> frozenset[str]:
@@ -62,6 +84,9 @@ class AssignmentDetector:
         self.suffix_deny = _strs(spec, "suffix_deny")
         self.anywhere_deny = _strs(spec, "anywhere_deny")
         self.uuid_nouns = _strs(spec, "uuid_allowed_for")
+        self.uuid_token_qualifiers = _strs(spec, "uuid_token_qualifiers")
+        self.non_secret_names = _strs(spec, "non_secret_names")
+        self.placeholder_nouns = _strs(spec, "self_naming_nouns")
         self.vendor_prefixes = tuple(str(x) for x in spec.params.get("vendor_prefixes", []))
         p = spec.params
         self.min_length = int(p.get("min_length", 8))
@@ -69,10 +94,12 @@ class AssignmentDetector:
         self.short_entropy = float(p.get("short_entropy", 2.8))
         self.long_entropy = float(p.get("long_entropy", 3.3))
         self.max_value = int(p.get("max_value_length", 500))
+        self.name_mean_letters = float(p.get("identifier_mean_word_letters", 3.0))
 
     # --- the name ----------------------------------------------------------------------------
-    def _noun(self, words: list[str]) -> str | None:
-        """The credential noun the name ends on (words after it may qualify, not rename it)."""
+    def _noun(self, words: list[str]) -> tuple[str, str] | None:
+        """The credential noun the name ends on (words after it may qualify, not rename it), and the
+        word that qualifies it (`api` in api_token and in apiToken's compound `apitoken`)."""
         found: tuple[int, str] | None = None
         for i, w in enumerate(words):
             if w in self.anywhere_deny:
@@ -92,10 +119,14 @@ class AssignmentDetector:
         i, noun = found
         if any(w in self.suffix_deny for w in words[i + 1:]):
             return None
-        return noun
+        if "_".join(words[max(0, i - 2):i + 1]) in self.non_secret_names or "_".join(words[i - 1:i + 1]) in \
+                self.non_secret_names:
+            return None  # an idempotency or concurrency token of an API (ClientRequestToken, ChangeToken)
+        qualifier = words[i][: -len(noun)] if words[i] != noun else (words[i - 1] if i > 0 else "")
+        return noun, qualifier
 
     # --- the value ---------------------------------------------------------------------------
-    def _value_ok(self, value: str, quoted: bool, noun: str) -> bool:
+    def _value_ok(self, value: str, quoted: bool, noun: str, qualifier: str) -> bool:
         n = len(value)
         if n < self.min_length or n > self.max_value:
             return False
@@ -112,9 +143,12 @@ class AssignmentDetector:
         if _VERSION.match(value) or ("@" in value and "." in value.rsplit("@", 1)[-1]) or _HOSTNAME.match(value):
             return False  # a version, an e-mail address, a host name
         if _UUID.match(value):
-            return noun in self.uuid_nouns
-        if _CAMEL_WORDS.match(value):
-            return False  # words glued together: a name, not a secret
+            # An API token may be a UUID; a bare `…Token` holding one is a request or change token.
+            return noun in self.uuid_nouns and (noun != "token" or qualifier in self.uuid_token_qualifiers)
+        if identifier_like(value, self.name_mean_letters):
+            return False  # words glued together, or a field path: a name, not a secret
+        if noun in value.lower() and noun in self.placeholder_nouns:
+            return False  # "SomeKindOfPassword123!@#": a value that names itself is an example
         h = shannon(value)
         if n < self.short_length:
             classes = char_classes(value)
@@ -144,16 +178,17 @@ class AssignmentDetector:
                 continue
             name = text[s:e].strip(".-")
             words = _words(name)
-            noun = self._noun(words)
-            if noun is None:
+            named = self._noun(words)
+            if named is None:
                 continue
+            noun, qualifier = named
             got = self._value_after(text, s, e, equals_only)
             if got is None:
                 continue
             v_start, value, quoted = got
             if self.spec.allowlist.allows(value, ""):
                 continue
-            if not self._value_ok(value, quoted, noun):
+            if not self._value_ok(value, quoted, noun, qualifier):
                 continue
             hits.append(Hit(rule=self.spec.id, secret=value, spans=((v_start, v_start + len(value)),),
                             title=f"Hard-coded secret assigned to a secret-named variable ({noun})",
@@ -165,8 +200,8 @@ class AssignmentDetector:
         # <password>value</password>
         if s > 0 and text[s - 1] == "<" and e < n and text[e] == ">":
             close = text.find("<", e + 1, e + 1 + self.max_value)
-            if close == -1:
-                return None
+            if close == -1 or not text.startswith(f"</{text[s:e]}>", close):
+                return None  # not an element: a regex's named group `(?P<secret>…)`
             return e + 1, text[e + 1:close].strip(), True
         j = e
         name_quoted = j < n and text[j] in _QUOTES
@@ -192,8 +227,8 @@ class AssignmentDetector:
         if j >= n:
             return None
         q = text[j] if text[j] in _QUOTES else ""
-        if op == "," and not q:
-            return None
+        if not q and (op in (",", "==") or text[j] == "["):
+            return None  # a comparison with a variable, a list expression: code, not a literal
         if q:
             k = j + 1
             while k < n and k - j <= self.max_value + 1:

@@ -3,6 +3,7 @@ inline suppressions, line numbers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ from scanner.secrets.model import Blob, Detector, DetectorSpec, Hit
 
 #: Markers that silence a finding on their own line (ours, detect-secrets', gitleaks').
 ALLOW_MARKERS = ("auditwarden:allow", "pragma: allowlist secret", "gitleaks:allow")
+#: A detector file of this pack: its `id:` and its `tests:` section.
+_PACK_FILE = re.compile(r"^id: secrets\.[\w.]+\s*$(?s:.*)^tests:\s*$", re.MULTILINE)
 #: Markers that silence a finding on the next line.
 ALLOW_NEXT_MARKERS = ("auditwarden:allow-next-line", "pragma: allowlist nextline secret")
 
@@ -46,6 +49,15 @@ class SecretScanner:
         off = set(disabled)
         self.specs = tuple(s for s in specs if s.id not in off)
         self._detectors = [(s, engines[s.engine](s), matcher(s.skip_paths)) for s in self.specs]
+        self._published: frozenset[str] | None = None
+
+    def published(self) -> frozenset[str]:
+        """The secrets of the pack's own must-fire cases: published examples, like AWS's …EXAMPLE keys.
+        Worked out when first needed: start-up is the hook's budget."""
+        if self._published is None:
+            self._published = frozenset(
+                h.secret for spec, det, _ in self._detectors for c in spec.cases if c.expect for h in det.find(c.text))
+        return self._published
 
     def scan(self, blob: Blob) -> BlobResult:
         text = blob.text
@@ -66,8 +78,11 @@ class SecretScanner:
         # inside it, a GitHub token over the generic assignment that holds it).
         found.sort(key=lambda sh: (-sh[0].priority, sh[1].start, sh[1].start - sh[1].end))
         kept: list[tuple[DetectorSpec, Hit]] = []
+        # A detector file (this pack, vendored or installed) holds its cases: those values are examples
+        # there. The same values anywhere else are reported (gitleaks' corpus shares some of them).
+        published = self.published() if _PACK_FILE.search(text) else frozenset()
         for spec, h in found:
-            if not any(h.overlaps(k) for _, k in kept):
+            if h.secret not in published and not any(h.overlaps(k) for _, k in kept):
                 kept.append((spec, h))
         lines = LineIndex(text)
         out: list[LocatedHit] = []
