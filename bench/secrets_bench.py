@@ -131,7 +131,8 @@ def run_betterleaks(bin_: Path, target: Path) -> list[Reported]:
 
 def _cs_family(rule: str) -> str:
     r = rule.lower()
-    for needle, fam in (("private-key", "private-key"), ("aws", "aws"), ("amazon", "aws"), ("google", "gcp"), ("gcp", "gcp"), ("firebase", "gcp"),
+    for needle, fam in (("private-key", "private-key"),
+                        ("aws", "aws"), ("amazon", "aws"), ("google", "gcp"), ("gcp", "gcp"), ("firebase", "gcp"),
                         ("private key", "private-key"), ("pem", "private-key"), ("github", "github"),
                         ("gitlab", "gitlab"), ("slack", "slack"), ("stripe", "stripe")):
         if needle in r:

@@ -24,6 +24,7 @@ class LocatedHit:
     spec: DetectorSpec
     hit: Hit
     line: int  # 1-based, in the file (the diff's new-file numbering for --since)
+    part_lines: tuple[int, ...] = ()  # the line of each of hit.parts, numbered as `line`
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,11 @@ def _inline_allowed(lines: LineIndex, hit: Hit, above: str) -> bool:
             return True
     prev = lines.line_text(first - 1) if first > 1 else above
     return any(m in prev for m in ALLOW_NEXT_MARKERS)
+
+
+def _number(blob: Blob, line: int) -> int:
+    """A line of the blob's text as the file numbers it (--since scans runs of added lines)."""
+    return blob.line_map[line - 1] if blob.line_map and line - 1 < len(blob.line_map) else line
 
 
 class SecretScanner:
@@ -94,7 +100,7 @@ class SecretScanner:
             if _inline_allowed(lines, h, blob.above):
                 allowed += 1
                 continue
-            line = blob.line_map[first - 1] if blob.line_map and first - 1 < len(blob.line_map) else first
-            out.append(LocatedHit(spec, h, line))
+            numbered = [_number(blob, lines.line_of(s)) for s, _ in h.spans[:len(h.parts)]]
+            out.append(LocatedHit(spec, h, _number(blob, first), tuple(numbered)))
         out.sort(key=lambda lh: (lh.line, lh.hit.start))
         return BlobResult(tuple(out), allowed)
