@@ -2,7 +2,9 @@
 `secrets:` section of `auditwarden.yaml`, else defaults. Errors name the file and line.
 
     exclude_paths: [tests/fixtures/, '*.pem.example']   # repo-relative globs, gitignore style
-    max_file_bytes: 2097152                             # larger files are skipped, and the summary says so
+    max_file_bytes: 2097152                             # larger text files are read in windows of this size
+    max_scan_bytes: 268435456                           # larger files are skipped, and the summary names them
+    window_overlap_bytes: 65536                         # each window starts with this much of the one before
     disabled_rules: [secrets.gcp.api_key]
     baseline: .auditwarden-baseline.json                # used when --baseline is not given
     detectors:                                          # per-detector threshold overrides
@@ -21,8 +23,11 @@ from scanner.secrets.model import DetectorSpec
 from scanner.yamlio import LineDict, YamlError, load_file
 
 FILE_NAME = ".auditwarden-secrets.yaml"
-KEYS = ("exclude_paths", "max_file_bytes", "disabled_rules", "baseline", "detectors")
+KEYS = ("exclude_paths", "max_file_bytes", "max_scan_bytes", "window_overlap_bytes", "disabled_rules", "baseline",
+        "detectors")
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+DEFAULT_MAX_SCAN_BYTES = 256 * 1024 * 1024
+DEFAULT_WINDOW_OVERLAP = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,8 @@ class SecretsSettings:
     source: str = "<defaults>"
     exclude_paths: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_scan_bytes: int = DEFAULT_MAX_SCAN_BYTES
+    window_overlap_bytes: int = DEFAULT_WINDOW_OVERLAP
     disabled_rules: tuple[str, ...] = ()
     baseline: str | None = None
     detectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -68,9 +75,17 @@ def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSett
             raise YamlError(path, _line(doc, key), f"{key} must be a list of strings")
         return tuple(v)
 
-    size = doc.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise YamlError(path, _line(doc, "max_file_bytes"), "max_file_bytes must be an integer >= 1")
+    def count(key: str, default: int, least: int) -> int:
+        v = doc.get(key, default)
+        if not isinstance(v, int) or isinstance(v, bool) or v < least:
+            raise YamlError(path, _line(doc, key), f"{key} must be an integer >= {least}")
+        return v
+
+    size = count("max_file_bytes", DEFAULT_MAX_FILE_BYTES, 1)
+    scan = count("max_scan_bytes", max(size, DEFAULT_MAX_SCAN_BYTES), size)
+    overlap = count("window_overlap_bytes", min(DEFAULT_WINDOW_OVERLAP, size // 2), 0)
+    if overlap >= size:
+        raise YamlError(path, _line(doc, "window_overlap_bytes"), "window_overlap_bytes must be below max_file_bytes")
     baseline = doc.get("baseline")
     if baseline is not None and not isinstance(baseline, str):
         raise YamlError(path, _line(doc, "baseline"), "baseline must be a path")
@@ -84,6 +99,7 @@ def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSett
         if not ok or isinstance(o.get("entropy", 0), bool) or not isinstance(o.get("entropy", 0), int | float):
             raise YamlError(path, _line(dets, rid), f"detectors.{rid} takes `entropy` (number) and `params` (mapping)")
     return SecretsSettings(source=path, exclude_paths=strs("exclude_paths"), max_file_bytes=size,
+                           max_scan_bytes=scan, window_overlap_bytes=overlap,
                            disabled_rules=strs("disabled_rules"), baseline=baseline, detectors=dets)
 
 

@@ -111,13 +111,13 @@ def test_worktree_honours_gitignore(repo: Path, fake: Fake) -> None:
     assert cli_run("b.secret")[0] == 1
 
 
-def test_binaries_and_large_files_are_skipped_and_said_so(plain_dir: Path, fake: Fake) -> None:
-    (plain_dir / "blob.bin").write_bytes(b"\x00\x01" + _pair(fake).encode())
+def test_binaries_are_skipped_and_large_files_read_in_parts_and_said_so(plain_dir: Path, fake: Fake) -> None:
+    (plain_dir / "blob.bin").write_bytes(b"\x00\x01\x02\x03" * 64 + _pair(fake).encode())
     (plain_dir / "big.txt").write_text(_pair(fake) + "x" * 3_000_000)
     (plain_dir / "ok.txt").write_text("nothing here\n")
-    code, out, err = cli_run(".")
-    assert (code, out) == (0, "")
-    assert "1 binary" in err and "1 over 2097152 bytes (big.txt)" in err and "1 file(s)" in err
+    code, out, err = cli_run(".", "--format", "jsonl")
+    assert code == 1 and [f["location"]["path"] for f in _jsonl(out)] == ["big.txt"]  # type: ignore[index]
+    assert "1 binary" in err and "read in parts (over 2097152 bytes): big.txt" in err and "2 file(s)" in err
 
 
 def test_paths_outside_a_repository_are_walked(plain_dir: Path, fake: Fake) -> None:
