@@ -71,7 +71,7 @@ def run(req: Request) -> Outcome:
     except BaselineError as e:
         raise RunError(str(e)) from None
 
-    scanner = SecretScanner(specs, dict(ENGINES), settings.disabled_rules)
+    scanner = SecretScanner(specs, dict(ENGINES), settings.disabled_rules, settings.decoder())
     stats = SourceStats()
     collector = Collector(settings.max_file_bytes, settings.excluder(), stats, settings.max_scan_bytes,
                           settings.window_overlap_bytes)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scanner.secrets.globs import matcher
+from scanner.secrets.layers import Layers, View
 from scanner.secrets.lines import LineIndex
 from scanner.secrets.model import Blob, Detector, DetectorSpec, Hit
 
@@ -51,7 +52,8 @@ def _number(blob: Blob, line: int) -> int:
 
 class SecretScanner:
     def __init__(self, specs: Sequence[DetectorSpec], engines: dict[str, Callable[[DetectorSpec], Detector]],
-                 disabled: Iterable[str] = ()) -> None:
+                 disabled: Iterable[str] = (), layers: Layers | None = None) -> None:
+        self.layers = layers or Layers()
         off = set(disabled)
         self.specs = tuple(s for s in specs if s.id not in off)
         self._detectors = [(s, engines[s.engine](s), matcher(s.skip_paths)) for s in self.specs]
@@ -65,19 +67,39 @@ class SecretScanner:
                 h.secret for spec, det, _ in self._detectors for c in spec.cases if c.expect for h in det.find(c.text))
         return self._published
 
-    def scan(self, blob: Blob) -> BlobResult:
-        text = blob.text
+    def _find(self, text: str, path: str) -> Iterable[tuple[DetectorSpec, Hit]]:
         lower: str | None = None
-        found: list[tuple[DetectorSpec, Hit]] = []
         for spec, det, skip in self._detectors:
             if spec.keywords:
                 if lower is None:
                     lower = text.lower()
                 if not any(k in lower for k in spec.keywords):
                     continue
-            if skip(blob.path):
+            if skip(path):
                 continue
-            found.extend((spec, h) for h in det.find(text))
+            for h in det.find(text):
+                yield spec, h
+
+    @staticmethod
+    def _through(view: View, h: Hit) -> Hit | None:
+        """A hit in the decoded view, placed on the encoded original; None if no layer was involved
+        (the reading of the original found it already)."""
+        mapped = [view.span(s, e) for s, e in h.spans]
+        kinds = [k for _, k in mapped if k]
+        if not kinds:
+            return None
+        kind = "base64" if "base64" in kinds else kinds[0]
+        return replace(h, spans=tuple(s for s, _ in mapped), evidence={**h.evidence, "encoding": kind})
+
+    def scan(self, blob: Blob) -> BlobResult:
+        text = blob.text
+        found = list(self._find(text, blob.path))
+        view = self.layers.view(text)
+        if view is not None:
+            for spec, h in self._find(view.text, blob.path):
+                placed = self._through(view, h)
+                if placed is not None:
+                    found.append((spec, placed))
         if not found:
             return BlobResult((), 0)
         # One secret, one finding: the most specific detector keeps it (a GCP key file over the PEM
