@@ -24,9 +24,17 @@ def fingerprint(*parts: str) -> str:
 class Location:
     path: str
     line: int
+    # A finding whose parts sit on several lines (an AWS key ID and its secret): the last of them, and
+    # each line holding a part. Left out of the JSON when the finding is one line.
+    end_line: int = 0
+    lines: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line}
+        d: dict[str, Any] = {"path": self.path, "line": self.line}
+        if self.lines:
+            d["end_line"] = self.end_line
+            d["lines"] = list(self.lines)
+        return d
 
 
 @dataclass(frozen=True, slots=True)

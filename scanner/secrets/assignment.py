@@ -18,14 +18,22 @@ from scanner.secrets.model import DetectorSpec, Hit
 # A credential word, the rest of the name, an optional closing quote, then an operator: found by the
 # regex engine, so the (much more frequent) words that are not being assigned cost no Python.
 # It runs on the lower-cased text: a case-insensitive alternation is several times slower in `re`.
-CANDIDATE = re.compile(r"(?:secret|token|pass|pwd|cred|key|auth)[\w.\-]*[\"'`]?[ \t]*(?::=|=>|\?=|\+=|=|:|,|>)")
-CANDIDATE_ANY_CASE = re.compile(CANDIDATE.pattern, re.IGNORECASE)
+_STEMS = ("secret", "token", "pass", "pwd", "cred", "auth", "key")
+_AFTER_STEM = r"[\w.\-]*[\"'`]?[ \t]*(?::=|=>|\?=|\+=|=|:|,|>)"
+_SPACE = re.compile(r"\s")
+_NAME_RUN = re.compile(r"[A-Za-z0-9_.\-]*")
 _NAME_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
 _NAME_CHARS = frozenset(_NAME_STR)
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
-_OPERATORS = (":=", "=>", "?=", "+=", "==", "=", ":")
-_QUOTES = "\"'`"
-_UNQUOTED_END = frozenset(" \t\r\n,;'\"`)}]>")
+# After a name: its closing quote, an operator (`:` not of `::` or `://`), then a quoted or bare value.
+# One match in C instead of a loop of character tests per candidate.
+_ASSIGN = re.compile(
+    r"""(?P<nq>["'`])?[ \t]*(?P<op>:=|=>|\?=|\+=|==|=|:(?![:/])|,)[ \t]*"""
+    r"""(?:"(?P<dq>(?:[^"\\\n]|\\[\s\S])*)"|'(?P<sq>(?:[^'\\\n]|\\[\s\S])*)'|`(?P<bq>(?:[^`\\\n]|\\[\s\S])*)`"""
+    r"""|(?P<uv>[^ \t\r\n,;'"`)}\]>]*))"""
+)
+_SCHEME = re.compile(r"(?i:bearer|basic|token|bot) [ \t]*")
+_UNQUOTED_AFTER_BLANKS = re.compile(r"""[ \t]*([^ \t\r\n,;'"`)}\]>]*)""")
 # obj.attr, mod::CONST, obj->field, call(…), table[…]: an expression, not a literal
 _CODE_REF = re.compile(r"^[A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)+(?:\(|\[|$)|^[A-Za-z_$][\w$.]*[(\[]")
 # YAML tags (!vault, !Ref), anchors (&base), aliases (*base), decorators/handles (@user): not literals.
@@ -33,18 +41,39 @@ _YAML_NODE = re.compile(r"^(?:![A-Za-z]+|[&*][A-Za-z_][\w\-]*|@[A-Za-z_][\w.\-]*
 _HOSTNAME = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[a-z]{2,12}$")
 # A name starts after one of these (or at the start of the text): not inside `arn:…:secret:…` or a path.
 _NAME_START = frozenset(" \t\r\n\"'`{(,;[<$@&?|!*")
-_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_SNAKE = re.compile(r"^_*[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 _DOTTED_NAME = re.compile(r"^[a-z][a-z0-9_\-]*(?:\.[a-z][a-z0-9_\-]*)+$")  # "aws.sts.federation_token": an id
-_CONSTANT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # "AWS_SESSION_TOKEN" names a variable, quoted or not
-_CAMEL_WORDS = re.compile(r"^(?:[A-Z]?[a-z]{2,}|[A-Z]{2,}(?![a-z]))+$")
+_CONSTANT = re.compile(r"^_*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")  # "AWS_SESSION_TOKEN" names a variable, quoted or not
+# A segment of a field path (`Jobs[-1]`, `NextMarker`): letters (then digits), an optional index.
+_SEGMENT = re.compile(r"^([A-Za-z]+\d*)(?:\[-?\d+\])?$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _VERSION = re.compile(r"^v?\d+(?:[.\-_]\d+)+")
-_SCHEMES = ("bearer ", "basic ", "token ", "bot ")
 
 
 def _words(name: str) -> list[str]:
     return [w.lower() for w in _WORDS.findall(name)]
+
+
+def _wordy(segment: str, mean: float) -> bool:
+    """Words glued together (`AWSAccessKeyId`, `NextMarker`): no one-letter word, `mean` letters a word.
+    Random letters split into words of one or two letters; names do not."""
+    words = _WORDS.findall(segment)
+    letters = [w for w in words if not w.isdigit()]
+    return bool(letters) and all(len(w) >= 2 for w in letters) and sum(map(len, letters)) >= mean * len(letters)
+
+
+def identifier_like(value: str, mean: float) -> bool:
+    """A name or a dotted field path (`DistributionList.NextMarker`, `Jobs[-1].JobId`), not a literal."""
+    parts = value.split(".")
+    if len(parts) == 1:
+        m = _SEGMENT.match(value)
+        return m is not None and len(_WORDS.findall(m.group(1))) >= 2 and _wordy(m.group(1), mean)
+    for part in parts:
+        m = _SEGMENT.match(part)
+        if m is None or not _wordy(m.group(1), 0):
+            return False
+    return True
 
 
 def _strs(spec: DetectorSpec, key: str) -> frozenset[str]:
@@ -62,6 +91,9 @@ class AssignmentDetector:
         self.suffix_deny = _strs(spec, "suffix_deny")
         self.anywhere_deny = _strs(spec, "anywhere_deny")
         self.uuid_nouns = _strs(spec, "uuid_allowed_for")
+        self.uuid_token_qualifiers = _strs(spec, "uuid_token_qualifiers")
+        self.non_secret_names = _strs(spec, "non_secret_names")
+        self.placeholder_nouns = _strs(spec, "self_naming_nouns")
         self.vendor_prefixes = tuple(str(x) for x in spec.params.get("vendor_prefixes", []))
         p = spec.params
         self.min_length = int(p.get("min_length", 8))
@@ -69,10 +101,19 @@ class AssignmentDetector:
         self.short_entropy = float(p.get("short_entropy", 2.8))
         self.long_entropy = float(p.get("long_entropy", 3.3))
         self.max_value = int(p.get("max_value_length", 500))
+        self.name_mean_letters = float(p.get("identifier_mean_word_letters", 3.0))
+        # One regex a stem: a pattern that starts with a literal is searched at C speed, an alternation
+        # of stems is tried character by character (30x slower on a source tree).
+        self.candidates = tuple(re.compile(rf"{stem}{_AFTER_STEM}") for stem in _STEMS)
+        self.candidates_any_case = tuple(re.compile(c.pattern, re.IGNORECASE) for c in self.candidates)
+        # Names and values repeat in code (`password = os.environ[`): each is judged once per run.
+        self._names: dict[str, tuple[str, str] | None] = {}
+        self._verdicts: dict[tuple[str, bool, str, str], bool] = {}
 
     # --- the name ----------------------------------------------------------------------------
-    def _noun(self, words: list[str]) -> str | None:
-        """The credential noun the name ends on (words after it may qualify, not rename it)."""
+    def _noun(self, words: list[str]) -> tuple[str, str] | None:
+        """The credential noun the name ends on (words after it may qualify, not rename it), and the
+        word that qualifies it (`api` in api_token and in apiToken's compound `apitoken`)."""
         found: tuple[int, str] | None = None
         for i, w in enumerate(words):
             if w in self.anywhere_deny:
@@ -92,14 +133,18 @@ class AssignmentDetector:
         i, noun = found
         if any(w in self.suffix_deny for w in words[i + 1:]):
             return None
-        return noun
+        if "_".join(words[max(0, i - 2):i + 1]) in self.non_secret_names or "_".join(words[i - 1:i + 1]) in \
+                self.non_secret_names:
+            return None  # an idempotency or concurrency token of an API (ClientRequestToken, ChangeToken)
+        qualifier = words[i][: -len(noun)] if words[i] != noun else (words[i - 1] if i > 0 else "")
+        return noun, qualifier
 
     # --- the value ---------------------------------------------------------------------------
-    def _value_ok(self, value: str, quoted: bool, noun: str) -> bool:
+    def _value_ok(self, value: str, quoted: bool, noun: str, qualifier: str) -> bool:
         n = len(value)
         if n < self.min_length or n > self.max_value:
             return False
-        if any(c.isspace() for c in value):
+        if _SPACE.search(value):
             return False  # prose, a prompt, a command line
         if rejected(value, self.spec.filters) or value[0] in "<{(" or _YAML_NODE.match(value) or "://" in value:
             return False
@@ -112,9 +157,12 @@ class AssignmentDetector:
         if _VERSION.match(value) or ("@" in value and "." in value.rsplit("@", 1)[-1]) or _HOSTNAME.match(value):
             return False  # a version, an e-mail address, a host name
         if _UUID.match(value):
-            return noun in self.uuid_nouns
-        if _CAMEL_WORDS.match(value):
-            return False  # words glued together: a name, not a secret
+            # An API token may be a UUID; a bare `…Token` holding one is a request or change token.
+            return noun in self.uuid_nouns and (noun != "token" or qualifier in self.uuid_token_qualifiers)
+        if identifier_like(value, self.name_mean_letters):
+            return False  # words glued together, or a field path: a name, not a secret
+        if noun in value.lower() and noun in self.placeholder_nouns:
+            return False  # "SomeKindOfPassword123!@#": a value that names itself is an example
         h = shannon(value)
         if n < self.short_length:
             classes = char_classes(value)
@@ -128,32 +176,47 @@ class AssignmentDetector:
         hits: list[Hit] = []
         low = text.lower()
         # Offsets in the lower-cased text are offsets in the text unless lower() changed a length (İ).
-        found = CANDIDATE.finditer(low) if len(low) == len(text) else CANDIDATE_ANY_CASE.finditer(text)
-        for m in found:
-            s = m.start()
+        same = len(low) == len(text)
+        found = sorted({m.start() for rx in (self.candidates if same else self.candidates_any_case)
+                        for m in rx.finditer(low if same else text)})
+        names, verdicts, name_run = self._names, self._verdicts, _NAME_RUN.match
+        done = -1
+        for s in found:
+            if s < done:
+                continue  # inside a name (or its value) already read: `secret_token=…` is one assignment
             if s > 0 and text[s - 1] in _NAME_CHARS:
                 before = text[max(0, s - 80):s]
                 s -= len(before) - len(before.rstrip(_NAME_STR))
-            e = s
-            while text[e] in _NAME_CHARS:  # the match holds at least the keyword, then an operator
-                e += 1
+            e = name_run(text, s).end()  # type: ignore[union-attr]  # at least the keyword
+            done = e
             # After ':' or '/' a name is part of a value (arn:…:secret:…) unless assigned with '='
             # (npmrc's `//registry/:_authToken=…`).
             equals_only = s > 0 and text[s - 1] in ":/"
             if s > 0 and text[s - 1] not in _NAME_START and not equals_only:
                 continue
             name = text[s:e].strip(".-")
-            words = _words(name)
-            noun = self._noun(words)
-            if noun is None:
+            try:
+                named = names[name]
+            except KeyError:
+                if len(names) > 50_000:
+                    names.clear()  # a bound on memory for trees of generated code
+                named = names[name] = self._noun(_words(name))
+            if named is None:
                 continue
+            noun, qualifier = named
             got = self._value_after(text, s, e, equals_only)
             if got is None:
                 continue
             v_start, value, quoted = got
-            if self.spec.allowlist.allows(value, ""):
-                continue
-            if not self._value_ok(value, quoted, noun):
+            key = (value, quoted, noun, qualifier)
+            try:
+                ok = verdicts[key]
+            except KeyError:
+                if len(verdicts) > 50_000:
+                    verdicts.clear()
+                ok = verdicts[key] = not self.spec.allowlist.allows(value, "") and \
+                    self._value_ok(value, quoted, noun, qualifier)
+            if not ok:
                 continue
             hits.append(Hit(rule=self.spec.id, secret=value, spans=((v_start, v_start + len(value)),),
                             title=f"Hard-coded secret assigned to a secret-named variable ({noun})",
@@ -161,70 +224,39 @@ class AssignmentDetector:
         return hits
 
     def _value_after(self, text: str, s: int, e: int, equals_only: bool) -> tuple[int, str, bool] | None:
-        n = len(text)
         # <password>value</password>
-        if s > 0 and text[s - 1] == "<" and e < n and text[e] == ">":
+        if s > 0 and text[s - 1] == "<" and e < len(text) and text[e] == ">":
             close = text.find("<", e + 1, e + 1 + self.max_value)
-            if close == -1:
-                return None
+            if close == -1 or not text.startswith(f"</{text[s:e]}>", close):
+                return None  # not an element: a regex's named group `(?P<secret>…)`
             return e + 1, text[e + 1:close].strip(), True
-        j = e
-        name_quoted = j < n and text[j] in _QUOTES
-        if name_quoted:
-            j += 1
-        while j < n and text[j] in " \t":
-            j += 1
-        op = next((o for o in _OPERATORS if text.startswith(o, j)), None)
+        m = _ASSIGN.match(text, e)
+        if m is None:
+            return None
+        op = m.group("op")
         if equals_only and op != "=":
             return None
-        if op is None:
-            # getenv("API_TOKEN", "default") — a call's quoted first argument, a comma, a quoted value
-            # (not any tuple of strings: ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")).
-            if name_quoted and j < n and text[j] == "," and s >= 2 and text[s - 2] == "(":
-                op = ","
-            else:
-                return None
-        j += len(op)
-        if op == ":" and j < n and text[j] in ":/":
-            return None  # Foo::bar, scheme://
-        while j < n and text[j] in " \t":
-            j += 1
-        if j >= n:
+        # getenv("API_TOKEN", "default") — a call's quoted first argument, a comma, a quoted value
+        # (not any tuple of strings: ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")).
+        if op == "," and (not m.group("nq") or s < 2 or text[s - 2] != "("):
             return None
-        q = text[j] if text[j] in _QUOTES else ""
-        if op == "," and not q:
-            return None
-        if q:
-            k = j + 1
-            while k < n and k - j <= self.max_value + 1:
-                c = text[k]
-                if c == "\\":
-                    k += 2
-                    continue
-                if c == q or c == "\n":
-                    break
-                k += 1
-            if k >= n or text[k] != q:
+        quote = m.lastgroup or "uv"
+        if quote != "uv":
+            value = m.group(quote)
+            if len(value) > self.max_value + 1:
                 return None
-            start, value = j + 1, text[j + 1:k]
+            start = m.start(quote)
+        elif op in (",", "==") or text.startswith("[", m.start("uv")):
+            return None  # a comparison with a variable, a list expression: code, not a literal
         else:
-            k = j
-            while k < n and text[k] not in _UNQUOTED_END and k - j <= self.max_value:
-                k += 1
-            start, value = j, text[j:k]
-        low = value.lower()
-        for scheme in _SCHEMES:
-            if low.startswith(scheme):
-                rest = value[len(scheme):].lstrip()
-                start += len(value) - len(rest)
-                value = rest
-                break
-        if not q and low.rstrip(":") in ("bearer", "basic", "token"):
-            k2 = k
-            while k2 < n and text[k2] in " \t":
-                k2 += 1
-            k3 = k2
-            while k3 < n and text[k3] not in _UNQUOTED_END:
-                k3 += 1
-            start, value = k2, text[k2:k3]
-        return start, value, bool(q)
+            start, value = m.start("uv"), m.group("uv")
+        sm = _SCHEME.match(value)
+        if sm:
+            start += sm.end()
+            value = value[sm.end():]
+        elif quote == "uv" and value.lower().rstrip(":") in ("bearer", "basic", "token"):
+            um = _UNQUOTED_AFTER_BLANKS.match(text, m.end())
+            if um is None:
+                return None
+            start, value = um.start(1), um.group(1)
+        return start, value, quote != "uv"

@@ -106,6 +106,7 @@ class AwsKeyDetector:
                     title="AWS access key pair (key ID and secret access key)",
                     account=account or "", resource=key_id,
                     evidence={**ev, "paired": True, "revocation": revoke},
+                    parts=("access key ID", "secret access key"),
                 ))
             elif not key_id.startswith("ASIA") or self.report_lone_temporary:
                 # A temporary key ID alone grants nothing and fills every CloudTrail sample: not reported.

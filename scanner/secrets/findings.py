@@ -44,6 +44,11 @@ def to_finding(lh: LocatedHit, blob: Blob, now: str) -> Finding:
     evidence.update(h.evidence)
     if blob.commit:
         evidence["commit"] = blob.commit
+    location = Location(blob.path, lh.line)
+    if len(set(lh.part_lines)) > 1:
+        evidence["parts"] = [{"part": p, "line": n} for p, n in zip(h.parts, lh.part_lines, strict=True)]
+        lines = tuple(sorted(set(lh.part_lines)))
+        location = Location(blob.path, lh.line, end_line=lines[-1], lines=lines)
     return Finding(
         id=finding_id(blob.path, h.rule, h.secret),
         rule=h.rule,
@@ -56,7 +61,7 @@ def to_finding(lh: LocatedHit, blob: Blob, now: str) -> Finding:
         action="",
         resource=h.resource,
         time=blob.commit_time or now,
-        location=Location(blob.path, lh.line),
+        location=location,
         evidence=evidence,
         remediation=spec.remediation,
     )

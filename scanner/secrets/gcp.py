@@ -1,14 +1,12 @@
 """GCP service-account key files: the JSON object with `"type": "service_account"` and a PEM private key.
 
-Found as a file, pasted into YAML or a CI variable as an escaped string (`{\\"type\\": …}`), or
-base64-encoded (Kubernetes Secret `data:`). The finding names what revocation needs: client_email,
-private_key_id and the project.
+Found as a file or pasted into YAML or a CI variable as an escaped string (`{\\"type\\": …}`);
+base64-encoded (Kubernetes Secret `data:`) it is found in the decoded reading of the text (layers.py).
+The finding names what revocation needs: client_email, private_key_id and the project.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 
 from scanner.secrets.entropy import shannon
@@ -26,8 +24,6 @@ _FIELD = {
     )
 }
 _PEM_BODY = re.compile(r"-----(?:BEGIN|END) (?:RSA )?PRIVATE KEY-----|\\+n|\\+r|\s")
-# base64 of '{\n  "type": "service_account"' (gcloud's layout) and of '{"type":"service_account"'.
-B64 = re.compile(r"(?:ewogICJ0eXBlIjogInNlcnZpY2VfYWNjb3VudC|eyJ0eXBlIjoic2VydmljZV9hY2NvdW50I)[A-Za-z0-9+/]+={0,2}")
 _EMAIL_PROJECT = re.compile(r"@([a-z][a-z0-9\-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$")
 
 
@@ -68,17 +64,6 @@ class GcpServiceAccountKeyDetector:
         self.key_entropy = float(spec.params.get("private_key_entropy", 5.0))
 
     def find(self, text: str) -> list[Hit]:
-        hits = self._in_text(text, 0, None)
-        for m in B64.finditer(text):
-            try:
-                decoded = base64.b64decode(m.group(0) + "=" * (-len(m.group(0)) % 4), validate=False)
-                inner = decoded.decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError, ValueError):
-                continue
-            hits.extend(self._in_text(inner, m.start(), (m.start(), m.end())))
-        return hits
-
-    def _in_text(self, text: str, base: int, outer: tuple[int, int] | None) -> list[Hit]:
         hits: list[Hit] = []
         for t in TYPE.finditer(text):
             lo, hi = _object_bounds(text, t.start(), self.reach)
@@ -100,16 +85,12 @@ class GcpServiceAccountKeyDetector:
             if not project and email:
                 pm = _EMAIL_PROJECT.search(email)
                 project = pm.group(1) if pm else ""
-            spans: tuple[tuple[int, int], ...]
-            if outer is not None:
-                spans = (outer,)
-            else:
-                spans = ((base + lo + key.start("v"), base + lo + key.end("v")), (base + lo, base + hi))
+            spans = ((lo + key.start("v"), lo + key.end("v")), (lo, hi))
             resource = f"projects/{project or '-'}/serviceAccounts/{email}/keys/{key_id}" if email and key_id else ""
             hits.append(Hit(
                 rule=self.spec.id, secret=body, spans=spans, account=project, principal=email, resource=resource,
                 evidence={"client_email": email, "private_key_id": key_id, "project_id": project,
-                          "encoding": "base64" if outer is not None else ("escaped" if "\\" in t.group(0) else "json"),
+                          "encoding": "escaped" if "\\" in t.group(0) else "json",
                           "revocation": {"kind": "gcp-key", "client_email": email, "private_key_id": key_id,
                                          "project_id": project}},
             ))

@@ -90,6 +90,7 @@ class Hit:
     principal: str = ""
     resource: str = ""
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    parts: tuple[str, ...] = ()  # what each span holds ("access key ID", …), when the finding names them
 
     @property
     def start(self) -> int:

@@ -40,6 +40,7 @@ class Summary:
     baselined: int = 0
     seconds: float = 0.0
     max_file_bytes: int = 0
+    max_scan_bytes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         s = self.sources
@@ -47,7 +48,9 @@ class Summary:
             "mode": self.mode, "files": s.files, "bytes": s.bytes, "commits": s.commits,
             "skipped_binary": s.binary, "skipped_too_large": len(s.too_large),
             "too_large": [shown(p) for p in s.too_large[:20]],
-            "max_file_bytes": self.max_file_bytes, "excluded": s.excluded, "symlinks": s.symlinks,
+            "max_file_bytes": self.max_file_bytes, "max_scan_bytes": self.max_scan_bytes,
+            "in_parts": [shown(p) for p in s.in_parts[:20]],
+            "excluded": s.excluded, "symlinks": s.symlinks,
             "unreadable": [shown(u) for u in s.unreadable[:20]],
             "ignored": [shown(p) for p in s.ignored[:20]],
             "inline_allowed": self.inline_allowed, "baselined": self.baselined,
@@ -66,13 +69,16 @@ class Summary:
             skipped.append(f"{s.binary} binary")
         if s.too_large:
             names = ", ".join(safe_line(n) for n in s.too_large[:5]) + (" …" if len(s.too_large) > 5 else "")
-            skipped.append(f"{len(s.too_large)} over {self.max_file_bytes} bytes ({names})")
+            skipped.append(f"{len(s.too_large)} over {self.max_scan_bytes or self.max_file_bytes} bytes ({names})")
         if s.excluded:
             skipped.append(f"{s.excluded} excluded by configuration")
         if s.symlinks:
             skipped.append(f"{s.symlinks} symlink(s)")
         if skipped:
             lines.append("  skipped: " + ", ".join(skipped))
+        if s.in_parts:
+            names = ", ".join(safe_line(shown(p)) for p in s.in_parts[:5]) + (" …" if len(s.in_parts) > 5 else "")
+            lines.append(f"  read in parts (over {self.max_file_bytes} bytes): {names}")
         for u in s.unreadable[:10]:
             lines.append(f"  unreadable: {safe_line(u)}")
         if s.ignored:

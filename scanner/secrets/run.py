@@ -71,11 +71,12 @@ def run(req: Request) -> Outcome:
     except BaselineError as e:
         raise RunError(str(e)) from None
 
-    scanner = SecretScanner(specs, dict(ENGINES), settings.disabled_rules)
+    scanner = SecretScanner(specs, dict(ENGINES), settings.disabled_rules, settings.decoder())
     stats = SourceStats()
-    collector = Collector(settings.max_file_bytes, settings.excluder(), stats)
+    collector = Collector(settings.max_file_bytes, settings.excluder(), stats, settings.max_scan_bytes,
+                          settings.window_overlap_bytes)
     mode = "staged" if req.staged else f"since {req.since}" if req.since else "paths" if req.paths else "work tree"
-    summary = Summary(mode, stats, max_file_bytes=settings.max_file_bytes)
+    summary = Summary(mode, stats, max_file_bytes=settings.max_file_bytes, max_scan_bytes=settings.max_scan_bytes)
     now = rfc3339(time.time())
     seen: set[str] = set()
     scanned: set[str] = set()

@@ -3,15 +3,19 @@ inline suppressions, line numbers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scanner.secrets.globs import matcher
+from scanner.secrets.layers import Layers, View
 from scanner.secrets.lines import LineIndex
 from scanner.secrets.model import Blob, Detector, DetectorSpec, Hit
 
 #: Markers that silence a finding on their own line (ours, detect-secrets', gitleaks').
 ALLOW_MARKERS = ("auditwarden:allow", "pragma: allowlist secret", "gitleaks:allow")
+#: A detector file of this pack: its `id:` and its `tests:` section.
+_PACK_FILE = re.compile(r"^id: secrets\.[\w.]+\s*$(?s:.*)^tests:\s*$", re.MULTILINE)
 #: Markers that silence a finding on the next line.
 ALLOW_NEXT_MARKERS = ("auditwarden:allow-next-line", "pragma: allowlist nextline secret")
 
@@ -21,6 +25,7 @@ class LocatedHit:
     spec: DetectorSpec
     hit: Hit
     line: int  # 1-based, in the file (the diff's new-file numbering for --since)
+    part_lines: tuple[int, ...] = ()  # the line of each of hit.parts, numbered as `line`
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,34 +45,72 @@ def _inline_allowed(lines: LineIndex, hit: Hit, above: str) -> bool:
     return any(m in prev for m in ALLOW_NEXT_MARKERS)
 
 
+def _number(blob: Blob, line: int) -> int:
+    """A line of the blob's text as the file numbers it (--since scans runs of added lines)."""
+    return blob.line_map[line - 1] if blob.line_map and line - 1 < len(blob.line_map) else line
+
+
 class SecretScanner:
     def __init__(self, specs: Sequence[DetectorSpec], engines: dict[str, Callable[[DetectorSpec], Detector]],
-                 disabled: Iterable[str] = ()) -> None:
+                 disabled: Iterable[str] = (), layers: Layers | None = None) -> None:
+        self.layers = layers or Layers()
         off = set(disabled)
         self.specs = tuple(s for s in specs if s.id not in off)
         self._detectors = [(s, engines[s.engine](s), matcher(s.skip_paths)) for s in self.specs]
+        self._published: frozenset[str] | None = None
 
-    def scan(self, blob: Blob) -> BlobResult:
-        text = blob.text
+    def published(self) -> frozenset[str]:
+        """The secrets of the pack's own must-fire cases: published examples, like AWS's …EXAMPLE keys.
+        Worked out when first needed: start-up is the hook's budget."""
+        if self._published is None:
+            self._published = frozenset(
+                h.secret for spec, det, _ in self._detectors for c in spec.cases if c.expect for h in det.find(c.text))
+        return self._published
+
+    def _find(self, text: str, path: str) -> Iterable[tuple[DetectorSpec, Hit]]:
         lower: str | None = None
-        found: list[tuple[DetectorSpec, Hit]] = []
         for spec, det, skip in self._detectors:
             if spec.keywords:
                 if lower is None:
                     lower = text.lower()
                 if not any(k in lower for k in spec.keywords):
                     continue
-            if skip(blob.path):
+            if skip(path):
                 continue
-            found.extend((spec, h) for h in det.find(text))
+            for h in det.find(text):
+                yield spec, h
+
+    @staticmethod
+    def _through(view: View, h: Hit) -> Hit | None:
+        """A hit in the decoded view, placed on the encoded original; None if no layer was involved
+        (the reading of the original found it already)."""
+        mapped = [view.span(s, e) for s, e in h.spans]
+        kinds = [k for _, k in mapped if k]
+        if not kinds:
+            return None
+        kind = "base64" if "base64" in kinds else kinds[0]
+        return replace(h, spans=tuple(s for s, _ in mapped), evidence={**h.evidence, "encoding": kind})
+
+    def scan(self, blob: Blob) -> BlobResult:
+        text = blob.text
+        found = list(self._find(text, blob.path))
+        view = self.layers.view(text)
+        if view is not None:
+            for spec, h in self._find(view.text, blob.path):
+                placed = self._through(view, h)
+                if placed is not None:
+                    found.append((spec, placed))
         if not found:
             return BlobResult((), 0)
         # One secret, one finding: the most specific detector keeps it (a GCP key file over the PEM
         # inside it, a GitHub token over the generic assignment that holds it).
         found.sort(key=lambda sh: (-sh[0].priority, sh[1].start, sh[1].start - sh[1].end))
         kept: list[tuple[DetectorSpec, Hit]] = []
+        # A detector file (this pack, vendored or installed) holds its cases: those values are examples
+        # there. The same values anywhere else are reported (gitleaks' corpus shares some of them).
+        published = self.published() if _PACK_FILE.search(text) else frozenset()
         for spec, h in found:
-            if not any(h.overlaps(k) for _, k in kept):
+            if h.secret not in published and not any(h.overlaps(k) for _, k in kept):
                 kept.append((spec, h))
         lines = LineIndex(text)
         out: list[LocatedHit] = []
@@ -79,7 +122,7 @@ class SecretScanner:
             if _inline_allowed(lines, h, blob.above):
                 allowed += 1
                 continue
-            line = blob.line_map[first - 1] if blob.line_map and first - 1 < len(blob.line_map) else first
-            out.append(LocatedHit(spec, h, line))
+            numbered = [_number(blob, lines.line_of(s)) for s, _ in h.spans[:len(h.parts)]]
+            out.append(LocatedHit(spec, h, _number(blob, first), tuple(numbered)))
         out.sort(key=lambda lh: (lh.line, lh.hit.start))
         return BlobResult(tuple(out), allowed)

@@ -2,7 +2,13 @@
 `secrets:` section of `auditwarden.yaml`, else defaults. Errors name the file and line.
 
     exclude_paths: [tests/fixtures/, '*.pem.example']   # repo-relative globs, gitignore style
-    max_file_bytes: 2097152                             # larger files are skipped, and the summary says so
+    max_file_bytes: 2097152                             # larger text files are read in windows of this size
+    max_scan_bytes: 268435456                           # larger files are skipped, and the summary names them
+    window_overlap_bytes: 65536                         # each window starts with this much of the one before
+    decoding:                                           # base64 runs read decoded when the text holds one of
+      base64_triggers: [AKIA, ASIA, service_account, PRIVATE KEY]   # … these words in base64
+      base64_min_chars: 24
+      printable_share: 0.95                             # of the decoded characters, for it to be text
     disabled_rules: [secrets.gcp.api_key]
     baseline: .auditwarden-baseline.json                # used when --baseline is not given
     detectors:                                          # per-detector threshold overrides
@@ -16,13 +22,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from scanner.secrets import layers
 from scanner.secrets.globs import matcher
 from scanner.secrets.model import DetectorSpec
 from scanner.yamlio import LineDict, YamlError, load_file
 
 FILE_NAME = ".auditwarden-secrets.yaml"
-KEYS = ("exclude_paths", "max_file_bytes", "disabled_rules", "baseline", "detectors")
+KEYS = ("exclude_paths", "max_file_bytes", "max_scan_bytes", "window_overlap_bytes", "decoding", "disabled_rules",
+        "baseline", "detectors")
+DECODING_KEYS = ("base64_triggers", "base64_min_chars", "printable_share")
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+DEFAULT_MAX_SCAN_BYTES = 256 * 1024 * 1024
+DEFAULT_WINDOW_OVERLAP = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +41,17 @@ class SecretsSettings:
     source: str = "<defaults>"
     exclude_paths: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_scan_bytes: int = DEFAULT_MAX_SCAN_BYTES
+    window_overlap_bytes: int = DEFAULT_WINDOW_OVERLAP
     disabled_rules: tuple[str, ...] = ()
     baseline: str | None = None
     detectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    base64_triggers: tuple[str, ...] = layers.DEFAULT_TRIGGERS
+    base64_min_chars: int = layers.DEFAULT_MIN_RUN
+    printable_share: float = layers.DEFAULT_PRINTABLE_SHARE
+
+    def decoder(self) -> layers.Layers:
+        return layers.Layers(self.base64_triggers, self.base64_min_chars, self.printable_share)
 
     def excluder(self) -> Callable[[str], bool]:
         return matcher(self.exclude_paths)
@@ -68,14 +87,34 @@ def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSett
             raise YamlError(path, _line(doc, key), f"{key} must be a list of strings")
         return tuple(v)
 
-    size = doc.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES)
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise YamlError(path, _line(doc, "max_file_bytes"), "max_file_bytes must be an integer >= 1")
+    def count(key: str, default: int, least: int) -> int:
+        v = doc.get(key, default)
+        if not isinstance(v, int) or isinstance(v, bool) or v < least:
+            raise YamlError(path, _line(doc, key), f"{key} must be an integer >= {least}")
+        return v
+
+    size = count("max_file_bytes", DEFAULT_MAX_FILE_BYTES, 1)
+    scan = count("max_scan_bytes", max(size, DEFAULT_MAX_SCAN_BYTES), size)
+    overlap = count("window_overlap_bytes", min(DEFAULT_WINDOW_OVERLAP, size // 2), 0)
+    if overlap >= size:
+        raise YamlError(path, _line(doc, "window_overlap_bytes"), "window_overlap_bytes must be below max_file_bytes")
     baseline = doc.get("baseline")
     if baseline is not None and not isinstance(baseline, str):
         raise YamlError(path, _line(doc, "baseline"), "baseline must be a path")
     if baseline and base is not None and not Path(baseline).is_absolute():
         baseline = str(base / baseline)
+    dec = doc.get("decoding", {})
+    if not isinstance(dec, Mapping) or set(dec) - set(DECODING_KEYS):
+        raise YamlError(path, _line(doc, "decoding"), f"decoding takes {', '.join(DECODING_KEYS)}")
+    triggers = dec.get("base64_triggers", list(layers.DEFAULT_TRIGGERS))
+    if not isinstance(triggers, list) or not all(isinstance(t, str) and t for t in triggers):
+        raise YamlError(path, _line(dec, "base64_triggers"), "decoding.base64_triggers must be a list of words")
+    min_run = dec.get("base64_min_chars", layers.DEFAULT_MIN_RUN)
+    if not isinstance(min_run, int) or isinstance(min_run, bool) or min_run < 4:
+        raise YamlError(path, _line(dec, "base64_min_chars"), "decoding.base64_min_chars must be an integer >= 4")
+    share = dec.get("printable_share", layers.DEFAULT_PRINTABLE_SHARE)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise YamlError(path, _line(dec, "printable_share"), "decoding.printable_share must be in (0, 1]")
     dets = doc.get("detectors", {})
     if not isinstance(dets, Mapping):
         raise YamlError(path, _line(doc, "detectors"), "detectors must map detector ids to overrides")
@@ -84,6 +123,8 @@ def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSett
         if not ok or isinstance(o.get("entropy", 0), bool) or not isinstance(o.get("entropy", 0), int | float):
             raise YamlError(path, _line(dets, rid), f"detectors.{rid} takes `entropy` (number) and `params` (mapping)")
     return SecretsSettings(source=path, exclude_paths=strs("exclude_paths"), max_file_bytes=size,
+                           max_scan_bytes=scan, window_overlap_bytes=overlap, base64_triggers=tuple(triggers),
+                           base64_min_chars=min_run, printable_share=float(share),
                            disabled_rules=strs("disabled_rules"), baseline=baseline, detectors=dets)
 
 

@@ -3,15 +3,21 @@ added since a revision (--since). Each yields Blobs and counts what it skipped a
 
 from __future__ import annotations
 
+import codecs
+import io
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from scanner.secrets import diffruns, gitio
 from scanner.secrets.model import Blob
 
 BINARY_SNIFF = 8192
+# UTF-16 without a BOM: in text that is mostly ASCII, every other byte is zero. At least this share of
+# one byte position zero and at most the converse of the other (binaries have zeros at both).
+UTF16_ZERO_SHARE = 0.9
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 
@@ -21,7 +27,8 @@ class SourceStats:
     bytes: int = 0
     commits: int = 0
     binary: int = 0
-    too_large: list[str] = field(default_factory=list)
+    too_large: list[str] = field(default_factory=list)  # over max_scan_bytes: not scanned at all
+    in_parts: list[str] = field(default_factory=list)  # over max_file_bytes: scanned in windows
     excluded: int = 0
     unreadable: list[str] = field(default_factory=list)  # "path: reason"
     symlinks: int = 0
@@ -32,11 +39,54 @@ class SourceStats:
         return self.files + self.binary + len(self.too_large) + len(self.unreadable)
 
 
+def sniff(head: bytes) -> str | None:
+    """The codec of a file from its first bytes: UTF-8 unless a BOM or the zero-byte pattern says UTF-16;
+    None for a binary (a NUL byte near the start that is not UTF-16's, as git decides)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"  # the codec reads the BOM and the byte order from it
+    sample = head[:BINARY_SNIFF]
+    if b"\0" not in sample:
+        return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    half = len(sample) // 2
+    even, odd = sample[0:half * 2:2].count(0), sample[1:half * 2:2].count(0)
+    if half and odd >= UTF16_ZERO_SHARE * half and even <= (1 - UTF16_ZERO_SHARE) * half:
+        return "utf-16-le"
+    if half and even >= UTF16_ZERO_SHARE * half and odd <= (1 - UTF16_ZERO_SHARE) * half:
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes) -> str | None:
-    """Text of a file, or None for a binary (a NUL byte near the start, as git decides)."""
-    if b"\0" in data[:BINARY_SNIFF]:
-        return None
-    return data.decode("utf-8", "replace")
+    """Text of a file, or None for a binary."""
+    codec = sniff(data[:BINARY_SNIFF])
+    return None if codec is None else data.decode(codec, "replace")
+
+
+def windows(fh: BinaryIO, size: int, overlap: int) -> Iterator[tuple[int, str]]:
+    """(first line number, text) of each window of about `size` bytes, cut after a newline, each
+    starting with up to `overlap` characters of the one before (a key pair across a cut is still
+    one text). The first window tells the codec; None for a binary."""
+    head = fh.read(size)
+    codec = sniff(head)
+    if codec is None:
+        return
+    dec = codecs.getincrementaldecoder(codec)(errors="replace")
+    carry, line, chunk = "", 1, head
+    while True:
+        nxt = fh.read(size) if chunk else b""
+        final = not nxt
+        text = carry + dec.decode(chunk, final=final)
+        cut = len(text) if final else (text.rfind("\n") + 1 or len(text))
+        body = text[:cut]
+        if body:
+            yield line, body
+        if final:
+            return
+        keep = max(0, len(body) - overlap)
+        start = body.rfind("\n", 0, keep) + 1 if keep else 0
+        start = start or keep  # one long line: cut inside it
+        line += body.count("\n", 0, start)
+        carry, chunk = body[start:] + text[cut:], nxt
 
 
 def _posix(p: str) -> str:
@@ -50,11 +100,27 @@ def shown(path: str) -> str:
 
 
 class Collector:
-    def __init__(self, max_bytes: int, excluded: Callable[[str], bool], stats: SourceStats) -> None:
-        self.max_bytes = max_bytes
+    def __init__(self, max_bytes: int, excluded: Callable[[str], bool], stats: SourceStats,
+                 max_scan_bytes: int | None = None, overlap: int = 65536) -> None:
+        self.max_bytes = max_bytes  # larger files are read in windows of this size …
+        self.max_scan = max_scan_bytes if max_scan_bytes is not None else max(max_bytes, 256 * 1024 * 1024)
+        self.overlap = overlap  # … each starting with this many characters of the one before
         self.excluded = excluded
         self.stats = stats
         self._roots: dict[Path, Path | None] = {}
+
+    def _in_parts(self, fh: BinaryIO, size: int, key: str) -> Iterator[Blob]:
+        """A text file over max_file_bytes, window by window (memory stays bounded)."""
+        first = True
+        for line, text in windows(fh, self.max_bytes, self.overlap):
+            if first:
+                self.stats.files += 1
+                self.stats.bytes += size
+                self.stats.in_parts.append(key)
+                first = False
+            yield Blob(path=shown(key), text=text, line_map=range(line, line + text.count("\n") + 1))
+        if first:
+            self.stats.binary += 1
 
     def _accept(self, data: bytes, path: str) -> Blob | None:
         text = decode(data)
@@ -65,46 +131,47 @@ class Collector:
         self.stats.bytes += len(data)
         return Blob(path=shown(path), text=text)
 
-    def file(self, fs_path: Path, key: str) -> Blob | None:
+    def file(self, fs_path: Path, key: str) -> Iterator[Blob]:
         if self.excluded(key):
             self.stats.excluded += 1
-            return None
+            return
         try:
             if fs_path.is_symlink():
                 self.stats.symlinks += 1  # the target is scanned where it lives, if it lives here
-                return None
+                return
             with open(fs_path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
-                if size > self.max_bytes:
+                if size > self.max_scan:
                     self.stats.too_large.append(key)
-                    return None
+                    return
+                if size > self.max_bytes:
+                    yield from self._in_parts(fh, size, key)
+                    return
                 data = fh.read(self.max_bytes + 1)
         except FileNotFoundError:
-            return None  # tracked but deleted in the work tree: nothing to leak from here
+            return  # tracked but deleted in the work tree: nothing to leak from here
         except IsADirectoryError:
-            return None  # a submodule
+            return  # a submodule
         except OSError as e:
             self.stats.unreadable.append(f"{key}: {e.strerror or e}")
-            return None
-        return self._accept(data, key)
+            return
+        b = self._accept(data, key)
+        if b:
+            yield b
 
     # --- the work tree and paths ------------------------------------------------------------
     def worktree(self, paths: Sequence[str], root: Path | None) -> Iterator[Blob]:
         if not paths:
             if root is not None:
                 for rel in self._repo_paths(root):
-                    b = self.file(root / rel, rel)
-                    if b:
-                        yield b
+                    yield from self.file(root / rel, rel)
             else:
                 yield from self._walk(Path("."))
             return
         for given in paths:
             p = Path(given)
             if p.is_file() or p.is_symlink():
-                b = self.file(p, self._key(p, given))
-                if b:
-                    yield b
+                yield from self.file(p, self._key(p, given))
             elif p.is_dir():
                 r = gitio.repo_root(p)
                 if r is not None:
@@ -112,9 +179,7 @@ class Collector:
                     listed = 0
                     for rel in self._repo_paths(r, "" if under == "." else under):
                         listed += 1
-                        b = self.file(r / rel, rel)
-                        if b:
-                            yield b
+                        yield from self.file(r / rel, rel)
                     # Asked for by name and yet nothing scanned: say why rather than pass in silence.
                     if not listed and gitio.ignored_under(r, "." if under == "." else under):
                         self.stats.ignored.append(_posix(os.path.normpath(given)))
@@ -154,9 +219,7 @@ class Collector:
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
             for name in sorted(filenames):
                 fs = Path(dirpath) / name
-                b = self.file(fs, _posix(os.path.normpath(str(fs))))
-                if b:
-                    yield b
+                yield from self.file(fs, _posix(os.path.normpath(str(fs))))
 
     # --- the index ---------------------------------------------------------------------------
     def staged(self, root: Path) -> Iterator[Blob]:
@@ -174,7 +237,7 @@ class Collector:
         sizes = gitio.blob_sizes(root, [e.sha for e in entries])
         small = []
         for e in entries:
-            if sizes.get(e.sha, 0) > self.max_bytes:
+            if sizes.get(e.sha, 0) > self.max_scan:
                 self.stats.too_large.append(e.path)
             else:
                 small.append(e)
@@ -183,6 +246,9 @@ class Collector:
             data = blobs.get(e.sha)
             if data is None:
                 self.stats.unreadable.append(f"{e.path}: blob {e.sha[:12]} missing from the object store")
+                continue
+            if len(data) > self.max_bytes:
+                yield from self._in_parts(io.BytesIO(data), len(data), e.path)
                 continue
             b = self._accept(data, e.path)
             if b:

@@ -42,12 +42,15 @@ def to_sarif(findings: Iterable[Finding], rule_help: Mapping[str, Mapping[str, s
             "properties": {"severity": f.severity, "category": f.category, "cloud": f.cloud},
         }
         if f.location is not None:
+            region: dict[str, Any] = {"startLine": max(1, f.location.line)}
+            if f.location.end_line > f.location.line:
+                region["endLine"] = f.location.end_line
             result["locations"] = [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.location.path)},
-                    "region": {"startLine": max(1, f.location.line)},
-                }
+                "physicalLocation": {"artifactLocation": {"uri": _uri(f.location.path)}, "region": region}
             }]
+            related = _related(f)
+            if related:
+                result["relatedLocations"] = related
         elif f.resource:
             result["locations"] = [{"logicalLocations": [{"fullyQualifiedName": f.resource, "kind": "resource"}]}]
         results.append(result)
@@ -73,6 +76,15 @@ def _uri(path: str) -> str:
     while p.startswith("./"):
         p = p[2:]
     return quote(p or path, safe="/@+,;=!$&'()*-._~")
+
+
+def _related(f: Finding) -> list[dict[str, Any]]:
+    """The other lines of a finding in several parts (the secret half of a key pair), each named."""
+    assert f.location is not None
+    named = {p.get("line"): str(p.get("part", "")) for p in f.evidence.get("parts", ()) if isinstance(p, Mapping)}
+    return [{"id": i, "message": {"text": named.get(n) or "another part of this secret"},
+             "physicalLocation": {"artifactLocation": {"uri": _uri(f.location.path)}, "region": {"startLine": n}}}
+            for i, n in enumerate(n for n in f.location.lines if n != f.location.line)]
 
 
 def _message(f: Finding) -> str:

@@ -44,7 +44,8 @@ def test_a_key_id_and_a_secret_in_far_apart_hunks_are_not_a_pair(repo: Path, fak
     (repo / "app.cfg").write_text("\n".join(lines) + "\n")
     mid = _commit_all(repo, "pair")
     [f] = _jsonl(cli_run("--since", mid + "~1", "--format", "jsonl")[1])
-    assert f["location"] == {"path": "app.cfg", "line": 31} and f["evidence"]["paired"] is True  # type: ignore[index]
+    assert f["location"] == {"path": "app.cfg", "line": 31, "end_line": 32, "lines": [31, 32]}  # type: ignore[index]
+    assert f["evidence"]["paired"] is True  # type: ignore[index]
 
 
 def test_a_next_line_marker_in_another_hunk_does_not_silence_a_secret(repo: Path, fake: Fake) -> None:

@@ -60,7 +60,8 @@ def test_jsonl_follows_the_finding_contract(leaky: list[str]) -> None:
         assert f["evidence"]["redacted"] and len(f["evidence"]["sha256"]) == 12 and f["remediation"]
     by_rule = {f["rule"]: f for f in findings}
     aws = by_rule["secrets.aws.access_key"]
-    assert aws["location"] == {"path": ".env", "line": 1} and aws["account"] == "418827363510"
+    assert aws["location"] == {"path": ".env", "line": 1, "end_line": 2, "lines": [1, 2]}
+    assert aws["account"] == "418827363510"
     assert aws["evidence"]["revocation"]["kind"] == "aws-key"
     gcp = by_rule["secrets.gcp.service_account_key"]
     assert gcp["principal"].endswith(".iam.gserviceaccount.com") and len(gcp["evidence"]["private_key_id"]) == 40

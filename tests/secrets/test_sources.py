@@ -27,7 +27,8 @@ def test_staged_scans_the_index_not_the_work_tree(repo: Path, fake: Fake) -> Non
     code, out, err = cli_run("--staged", "--format", "jsonl")
     assert code == 1, err
     [f] = _jsonl(out)
-    assert f["location"] == {"path": "creds.ini", "line": 2} and f["rule"] == "secrets.aws.access_key"
+    assert f["location"] == {"path": "creds.ini", "line": 2, "end_line": 3, "lines": [2, 3]}
+    assert f["rule"] == "secrets.aws.access_key"
     assert "(staged): 1 file(s)" in err
 
 
@@ -110,13 +111,13 @@ def test_worktree_honours_gitignore(repo: Path, fake: Fake) -> None:
     assert cli_run("b.secret")[0] == 1
 
 
-def test_binaries_and_large_files_are_skipped_and_said_so(plain_dir: Path, fake: Fake) -> None:
-    (plain_dir / "blob.bin").write_bytes(b"\x00\x01" + _pair(fake).encode())
+def test_binaries_are_skipped_and_large_files_read_in_parts_and_said_so(plain_dir: Path, fake: Fake) -> None:
+    (plain_dir / "blob.bin").write_bytes(b"\x00\x01\x02\x03" * 64 + _pair(fake).encode())
     (plain_dir / "big.txt").write_text(_pair(fake) + "x" * 3_000_000)
     (plain_dir / "ok.txt").write_text("nothing here\n")
-    code, out, err = cli_run(".")
-    assert (code, out) == (0, "")
-    assert "1 binary" in err and "1 over 2097152 bytes (big.txt)" in err and "1 file(s)" in err
+    code, out, err = cli_run(".", "--format", "jsonl")
+    assert code == 1 and [f["location"]["path"] for f in _jsonl(out)] == ["big.txt"]  # type: ignore[index]
+    assert "1 binary" in err and "read in parts (over 2097152 bytes): big.txt" in err and "2 file(s)" in err
 
 
 def test_paths_outside_a_repository_are_walked(plain_dir: Path, fake: Fake) -> None:
@@ -124,7 +125,7 @@ def test_paths_outside_a_repository_are_walked(plain_dir: Path, fake: Fake) -> N
     (plain_dir / "d" / "x.tf").write_text(f'provider "aws" {{\n  access_key = "{fake.aws_key_id()}"\n'
                                           f'  secret_key = "{fake.aws_secret()}"\n}}\n')
     code, out, _ = cli_run("d", "--format", "jsonl")
-    assert code == 1 and _jsonl(out)[0]["location"] == {"path": "d/x.tf", "line": 2}
+    assert code == 1 and _jsonl(out)[0]["location"] == {"path": "d/x.tf", "line": 2, "end_line": 3, "lines": [2, 3]}
 
 
 def test_nothing_readable_is_exit_2(plain_dir: Path) -> None:
@@ -153,7 +154,8 @@ def test_since_names_a_file_whose_name_holds_a_space_exactly(repo: Path, fake: F
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "1")
     code, out, _ = cli_run("--since", base, "--format", "jsonl")
-    assert code == 1 and _jsonl(out)[0]["location"] == {"path": "my creds.env", "line": 1}
+    assert code == 1
+    assert _jsonl(out)[0]["location"] == {"path": "my creds.env", "line": 1, "end_line": 2, "lines": [1, 2]}
     # ... so exclusions and baselines match it as they do in the other modes
     (repo / ".auditwarden-secrets.yaml").write_text("exclude_paths: ['*.env']\n")
     assert cli_run("--since", base)[0] == 0
@@ -169,7 +171,7 @@ def test_staged_symlink_turned_into_a_file_is_scanned(repo: Path, fake: Fake) ->
     git(repo, "add", "creds.env")  # a type change (T) in the index
     code, out, err = cli_run("--staged", "--format", "jsonl")
     assert code == 1, err
-    assert _jsonl(out)[0]["location"] == {"path": "creds.env", "line": 1}
+    assert _jsonl(out)[0]["location"] == {"path": "creds.env", "line": 1, "end_line": 2, "lines": [1, 2]}
 
 
 def test_a_file_name_that_is_not_utf8_does_not_lose_the_findings(plain_dir: Path, fake: Fake) -> None:
@@ -178,7 +180,7 @@ def test_a_file_name_that_is_not_utf8_does_not_lose_the_findings(plain_dir: Path
         fh.write(_pair(fake).encode())
     code, out, err = cli_run("d", "--format", "jsonl", "--log-format", "json")
     assert code == 1, err
-    assert _jsonl(out)[0]["location"] == {"path": "d/k\ufffd.env", "line": 1}
+    assert _jsonl(out)[0]["location"] == {"path": "d/k\ufffd.env", "line": 1, "end_line": 2, "lines": [1, 2]}
     code, out, err = cli_run("d", "--format", "sarif")
     assert code == 1, err
     [result] = json.loads(out)["runs"][0]["results"]
