@@ -52,9 +52,9 @@ def _provenance(config: Config, state: StateStore) -> Detector:
 
 
 def _check_provenance(config: Config) -> None:
-    from scanner.provenance.settings import provenance_settings
+    from scanner.provenance.settings import check_provenance
 
-    provenance_settings(config)
+    check_provenance(config)
 
 
 def _iam_policy(config: Config, state: StateStore) -> Detector:

@@ -25,16 +25,20 @@ from scanner.model.finding import Finding
 from scanner.provenance.catalog import Catalog, CatalogEntry, default_catalog_path, load_catalog
 from scanner.provenance.findings import provenance_finding
 from scanner.provenance.globs import any_match
-from scanner.provenance.judge import UNKNOWN, Verdict, judge
-from scanner.provenance.oidc import (
-    federated_session,
-    find_link,
-    is_web_identity_login,
-    known_not_federated,
-    role_of_login,
-    store_link,
+from scanner.provenance.judge import UNEXPECTED, UNKNOWN, Verdict, judge
+from scanner.provenance.origin import (
+    UNKNOWN as UNKNOWN_ORIGIN,
+)
+from scanner.provenance.origin import (
+    Origin,
+    aws_direct_origin,
+    aws_federated_provider,
+    aws_session_hint,
+    gcp_origin,
+    is_google_agent,
 )
 from scanner.provenance.policy import DeployPolicy
+from scanner.provenance.sessions import LOGINS, find_link, is_login, link_origin, role_of_login, store_link
 from scanner.provenance.settings import provenance_settings
 from scanner.state.base import StateStore
 from scanner.state.memory import MemoryStore
@@ -61,7 +65,8 @@ def _hand_off_possible(state: StateStore) -> bool:
 
 def _event_json(ev: Event) -> dict[str, Any]:
     d = ev._asdict()
-    d.pop("raw")
+    # Of the record, only userIdentity is read again (the session's own hints about its origin).
+    d["raw"] = {"userIdentity": ev.raw.get("userIdentity")} if isinstance(ev.raw.get("userIdentity"), Mapping) else {}
     return d
 
 
@@ -71,7 +76,8 @@ def _event_from_json(d: Any) -> Event | None:
     try:
         fields: dict[str, Any] = {k: (tuple(v) if k in _TUPLE_FIELDS else v) for k, v in d.items()
                                   if k in Event._fields}
-        return Event(**fields, raw={})
+        raw = fields.pop("raw", None)
+        return Event(**fields, raw=raw if isinstance(raw, Mapping) else {})
     except TypeError:  # a parked event from an older, different Event layout
         return None
 
@@ -110,26 +116,27 @@ class ProvenanceDetector:
             k: e for k, e in catalog.index().items() if k[0] in clouds and (e.bucket is None or self.buckets)
         }
         self._entries = {e.id: e for e in catalog.entries}
-        self._oidc_roles = tuple(
-            a.principal for p in self._by_cloud["aws"] for a in p.allow if a.oidc_subjects
-        )
+        aws_entries = [a for p in self._by_cloud["aws"] for a in p.allow]
+        self._aws_principals = tuple(dict.fromkeys(a.principal for a in aws_entries))
+        self._pinned_providers = tuple(dict.fromkeys(v for a in aws_entries for v in a.oidc_providers))
+        # A web-identity login into any role may start a chain into an allowlisted one. EKS pods log in
+        # this way by the thousand: when every entry that names OIDC also pins its provider, only logins
+        # from those providers are worth remembering.
+        self._every_web_login = any(a.oidc_subjects and not a.oidc_providers for a in aws_entries)
         self._hand_off = _hand_off_possible(state) if hand_off is None else hand_off
         self._scope_cache: dict[tuple[str, str, str], tuple[DeployPolicy, ...]] = {}
 
     # --- the Detector protocol ---------------------------------------------------------------
     def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
+        if cloud == "aws" and service == "sts.amazonaws.com" and operation in LOGINS:
+            return bool(self._aws_principals)  # every login may open a session of an allowlisted role
         if ptype == "AWSService":  # AWS acting on its own; SCPs do not bind service principals either
             return False
-        if (cloud, service, operation) in self._index:
-            return True
-        return bool(self._oidc_roles) and cloud == "aws" and operation == "AssumeRoleWithWebIdentity" \
-            and service == "sts.amazonaws.com"
+        return (cloud, service, operation) in self._index
 
     def evaluate(self, ev: Event) -> Iterable[Finding]:
-        if is_web_identity_login(ev):
-            # Only sessions of roles whose allow entries ask for a subject are worth remembering
-            # (EKS pods log in this way by the thousand).
-            if any_match(self._oidc_roles, role_of_login(ev), arn=True):
+        if is_login(ev):
+            if self._remember(ev):
                 store_link(self.state, ev)
             return ()
         entry = self._index.get((ev.cloud, ev.service, ev.operation))
@@ -137,21 +144,22 @@ class ProvenanceDetector:
             return ()
         resource = entry.resource_of(ev)
         out: list[Finding] = []
-        resolved: tuple[str | None, dict[str, Any] | None] | None = None
+        origin: Origin | None = None
         for pol in self._in_scope(ev.cloud, ev.account, resource):
-            if resolved is None:
-                resolved = self._subject(ev, _now(ev))
-            subject, link = resolved
-            verdict = judge(pol, ev.principal, ev.key_kind == "long_lived", subject)
-            if verdict.allowed:
-                continue
-            if verdict.kind == UNKNOWN and self._hand_off:
+            if origin is None:
+                origin = self._origin(ev, _now(ev))
+            verdict = judge(pol, ev.principal, ev.key_kind == "long_lived", origin.subject, origin)
+            if self._hand_off and (verdict.kind == UNKNOWN or (verdict.kind != UNEXPECTED
+                                                               and self._may_learn_origin(ev, origin))):
+                # Decided in finish(), once every login of the scan has been seen.
                 self._park(ev, pol, entry, resource)
+                continue
+            if verdict.allowed:
                 continue
             extra: dict[str, Any] = {}
             if verdict.kind == UNKNOWN:  # only a --jobs worker without a shared store gets here
-                extra = {"session_federated": federated_session(ev), "note": NO_SHARED_STATE}
-            out.append(self._finding(ev, pol, entry, resource, verdict, subject, link, extra))
+                extra = {"session_federated": bool(aws_federated_provider(ev)), "note": NO_SHARED_STATE}
+            out.append(self._finding(ev, pol, entry, resource, verdict, origin, extra))
         return out
 
     def finish(self) -> Iterable[Finding]:
@@ -162,12 +170,12 @@ class ProvenanceDetector:
             entry = self._entries.get(str(item.get("entry")))
             if ev is None or pol is None or entry is None:  # the policy or catalog changed since it was parked
                 continue
-            subject, link = self._subject(ev, _now(ev))
-            verdict = judge(pol, ev.principal, ev.key_kind == "long_lived", subject)
+            origin = self._origin(ev, _now(ev))
+            verdict = judge(pol, ev.principal, ev.key_kind == "long_lived", origin.subject, origin)
             if verdict.allowed:
                 continue
-            extra = {"session_federated": bool(item.get("federated"))} if subject is None else {}
-            out.append(self._finding(ev, pol, entry, str(item.get("resource", "")), verdict, subject, link, extra))
+            extra = {"session_federated": bool(item.get("federated"))} if origin.subject is None else {}
+            out.append(self._finding(ev, pol, entry, str(item.get("resource", "")), verdict, origin, extra))
         return out
 
     # --- helpers ---------------------------------------------------------------------------
@@ -190,6 +198,10 @@ class ProvenanceDetector:
             if ev.principal_type == "AssumedRole" and _is_service_linked(ev.principal):
                 return False
         else:
+            # Google-managed service agents act for a call someone made (a function deploy rolls a Cloud
+            # Run revision); that call is judged, the agent's follow-up is not a deploy of its own.
+            if is_google_agent(ev.principal):
+                return False
             op = ev.raw.get("operation")
             # A long-running operation logs a first entry, a last one and sometimes some between: it is
             # one deploy. Whichever entry is seen first claims the operation id in the state store, so it
@@ -204,29 +216,43 @@ class ProvenanceDetector:
             return False
         return not entry.only_ignorable_params(ev)
 
-    def _subject(self, ev: Event, now: float) -> tuple[str | None, dict[str, Any] | None]:
-        """(subject, link): the subject, "" when the session has none, None when not known (yet)."""
-        if ev.oidc_subject:
-            return ev.oidc_subject, None
-        if ev.cloud == "aws" and ev.key_kind == "temporary":
-            link = find_link(self.state, ev.access_key_id, now)
-            if link is not None:
-                subject = link.get("subject")
-                return (subject if isinstance(subject, str) else ""), link
-            # CloudTrail writes `webIdFederationData: {}` for a session that did not come from web identity
-            # (sts:AssumeRole, role chaining): there is no issuing login to wait for, and no subject.
-            return ("" if known_not_federated(ev) else None), None
-        return "", None
+    def _remember(self, ev: Event) -> bool:
+        """Is this login's session worth a state write? Sessions of allowlisted roles, and first hops
+        (web identity, SAML) that may chain into one."""
+        if any_match(self._aws_principals, role_of_login(ev), arn=True):
+            return True
+        if ev.operation == "AssumeRoleWithSAML":
+            return True
+        if ev.operation == "AssumeRoleWithWebIdentity":
+            provider = ev.delegation[0] if ev.delegation else ""
+            return self._every_web_login or any_match(self._pinned_providers, provider, arn=True)
+        return False
+
+    def _origin(self, ev: Event, now: float) -> Origin:
+        """Who is behind the call (see origin.py); the subject on it is None when not known (yet)."""
+        if ev.cloud == "gcp":
+            return gcp_origin(ev)
+        direct = aws_direct_origin(ev)
+        if direct is not None:
+            return direct
+        link = find_link(self.state, ev.access_key_id, now)
+        # CloudTrail writes `webIdFederationData: {}` for a session that did not come from web identity
+        # (sts:AssumeRole, role chaining): without its login, the origin is unknown but there is no subject.
+        return aws_session_hint(ev) if link is None else link_origin(self.state, link)
+
+    @staticmethod
+    def _may_learn_origin(ev: Event, origin: Origin) -> bool:
+        """An AWS session whose login was not seen yet: a later file may show who is behind it."""
+        return ev.cloud == "aws" and origin.kind == UNKNOWN_ORIGIN and ev.key_kind == "temporary"
 
     def _finding(self, ev: Event, pol: DeployPolicy, entry: CatalogEntry, resource: str, verdict: Verdict,
-                 subject: str | None, link: dict[str, Any] | None, extra: dict[str, Any]) -> Finding:
-        if link is not None:
-            extra = {**extra, "issuing_event": {k: link.get(k, "") for k in ("event_id", "issued", "role", "provider")}}
-        return provenance_finding(ev, pol, entry, resource, verdict, _subject_text(subject), extra)
+                 origin: Origin, extra: dict[str, Any]) -> Finding:
+        return provenance_finding(ev, pol, entry, resource, verdict, _subject_text(origin.subject),
+                                  {**origin.evidence(), **extra}, origin.kind)
 
     def _park(self, ev: Event, pol: DeployPolicy, entry: CatalogEntry, resource: str) -> None:
         item = {"event": _event_json(ev), "policy": pol.name, "entry": entry.id, "resource": resource,
-                "federated": federated_session(ev)}
+                "federated": bool(aws_federated_provider(ev))}
         while True:  # claim a slot atomically: workers of one scan may share the store
             n = self.state.get(PENDING_NEXT, 0.0)
             slot = n if isinstance(n, int) else 0

@@ -9,7 +9,8 @@ from scanner.detect.outcome import attempt_word, is_denied
 from scanner.model.event import Event
 from scanner.model.finding import Finding
 from scanner.provenance.catalog import CatalogEntry
-from scanner.provenance.judge import LONG_LIVED, MISMATCH, UNEXPECTED, UNKNOWN, Verdict
+from scanner.provenance.judge import LONG_LIVED, MISMATCH, ORIGIN, UNEXPECTED, UNKNOWN, Verdict
+from scanner.provenance.origin import HUMAN
 from scanner.provenance.policy import DeployPolicy
 
 RULE_IDS = {
@@ -17,6 +18,7 @@ RULE_IDS = {
     MISMATCH: "provenance.oidc_subject_mismatch",
     LONG_LIVED: "provenance.long_lived_key",
     UNKNOWN: "provenance.subject_unknown",
+    ORIGIN: "provenance.unexpected_origin",
 }
 
 _WHAT = {"artifact_push": "Artifact push", "deploy": "Deploy", "cd_tamper": "CI/CD system change"}
@@ -25,6 +27,7 @@ _WHY = {
     MISMATCH: "by an allowed principal from an unexpected OIDC subject",
     LONG_LIVED: "with a long-lived key where the deploy policy requires keyless",
     UNKNOWN: "by an allowed principal whose OIDC subject could not be established",
+    ORIGIN: "by an allowed principal on behalf of someone the deploy policy does not allow",
 }
 REMEDIATION = {
     UNEXPECTED: "Confirm with the principal's owner whether this push or deploy was intended; if not, roll it "
@@ -35,6 +38,10 @@ REMEDIATION = {
               "provider's attribute condition to the allowed subjects, and review what was deployed.",
     LONG_LIVED: "Move this principal to keyless federation (OIDC / workload identity federation), then delete "
                 "the long-lived key (`auditwarden revoke`).",
+    ORIGIN: "Someone assumed the deploy role or impersonated the deploy service account (evidence: origin). "
+            "Confirm with them whether this was intended; if not, roll it back, revoke the role's sessions and "
+            "narrow its trust policy (or the service account's token creators). If this path is intended, "
+            "name the origin in the allow entry's `via`.",
     UNKNOWN: "The session's issuing AssumeRoleWithWebIdentity event was not in the scanned logs. Scan the "
              "logs from the session's start (keep links across runs with --state FILE) or confirm the "
              "deploy with the pipeline's run history.",
@@ -64,9 +71,11 @@ def key_type(ev: Event) -> str:
     return "short-lived credentials (no user-managed key)"
 
 
-def severity_for(kind: str, ev: Event) -> str:
+def severity_for(kind: str, ev: Event, origin_kind: str = "") -> str:
     if kind == UNEXPECTED:
         base = "critical" if is_human(ev) else "high"
+    elif kind == ORIGIN:
+        base = "critical" if origin_kind == HUMAN else "high"
     elif kind == UNKNOWN:
         base = "medium"
     else:
@@ -81,7 +90,7 @@ def _clip(v: str) -> str:
 
 
 def provenance_finding(ev: Event, policy: DeployPolicy, entry: CatalogEntry, resource: str, verdict: Verdict,
-                       subject_text: str, extra: dict[str, Any] | None = None) -> Finding:
+                       subject_text: str, extra: dict[str, Any] | None = None, origin_kind: str = "") -> Finding:
     kind = verdict.kind
     rule = RULE_IDS[kind]
     action = action_of(ev)
@@ -102,11 +111,15 @@ def provenance_finding(ev: Event, policy: DeployPolicy, entry: CatalogEntry, res
     })
     if verdict.expected_subjects:
         evidence["expected_subjects"] = list(verdict.expected_subjects)
+    if verdict.expected_providers:
+        evidence["expected_providers"] = list(verdict.expected_providers)
+    if verdict.expected_via:
+        evidence["expected_via"] = list(verdict.expected_via)
     if any(a.keyless for a in verdict.matched):
         evidence["keyless_required"] = True
     if not ev.success:
         evidence["outcome"] = attempt_word(ev)
     if extra:
         evidence.update(extra)
-    return event_finding(ev, rule, title, severity_for(kind, ev), "provenance", action, resource, evidence,
+    return event_finding(ev, rule, title, severity_for(kind, ev, origin_kind), "provenance", action, resource, evidence,
                          REMEDIATION[kind])

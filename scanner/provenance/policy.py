@@ -15,7 +15,7 @@ from scanner.yamlio import LineDict, YamlError
 
 CLOUDS = ("aws", "gcp")
 POLICY_KEYS = ("name", "cloud", "accounts", "projects", "resources", "allow", "description")
-ALLOW_KEYS = ("principal", "oidc_subjects", "keyless", "description")
+ALLOW_KEYS = ("principal", "oidc_provider", "oidc_subjects", "via", "keyless", "description")
 #: The scope key each cloud uses; the other one is a mistake worth naming.
 SCOPE_KEY = {"aws": "accounts", "gcp": "projects"}
 
@@ -26,9 +26,19 @@ class AllowEntry:
     oidc_subjects: tuple[str, ...] = ()  # globs; empty = no federated subject required
     keyless: bool = False  # a long-lived key (AKIA…, serviceAccountKeyName) breaks the entry
     line: int = 0
+    #: globs on the identity provider an OIDC origin must come from (AWS federatedProvider ARN,
+    #: GCP workload identity pool); empty = any provider (validation warns when subjects are set)
+    oidc_providers: tuple[str, ...] = ()
+    #: globs on origins (who assumed / impersonated) allowed besides the entry's own identity
+    via: tuple[str, ...] = ()
 
     def matches_principal(self, principal: str, cloud: str) -> bool:
         return any_match((self.principal,), principal, arn=cloud == "aws")
+
+    @property
+    def names_oidc(self) -> bool:
+        """Does the entry name an OIDC identity (subjects or a provider)?"""
+        return bool(self.oidc_subjects or self.oidc_providers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +104,31 @@ def _parse_allow(node: Any, cloud: str, path: str, line: int, what: str) -> Allo
     keyless = node.get("keyless", False)
     if not isinstance(keyless, bool):
         raise YamlError(path, _line(node, "keyless", at), f"{what}.keyless must be true or false")
-    return AllowEntry(principal, _globs(node, "oidc_subjects", path, at, what), keyless, at)
+    providers = tuple(_provider(p, cloud) for p in _globs(node, "oidc_provider", path, at, what))
+    return AllowEntry(principal, _globs(node, "oidc_subjects", path, at, what), keyless, at, providers,
+                      _globs(node, "via", path, at, what))
+
+
+def _provider(text: str, cloud: str) -> str:
+    """GCP logs name the workload identity pool, not its provider: keep the pool part of what is written."""
+    if cloud != "gcp":
+        return text
+    for prefix in ("principalSet://iam.googleapis.com/", "principal://iam.googleapis.com/", "//iam.googleapis.com/"):
+        text = text.removeprefix(prefix)
+    return text.split("/providers/", 1)[0]
+
+
+def policy_warnings(policies: Sequence[DeployPolicy]) -> list[str]:
+    """What validation says without refusing the file: subjects are unique only within one issuer."""
+    out: list[str] = []
+    for pol in policies:
+        path = pol.source.rsplit(":", 1)[0]
+        for entry in pol.allow:
+            if entry.oidc_subjects and not entry.oidc_providers:
+                out.append(f"{path}:{entry.line}: deploy_policy {pol.name!r}: oidc_subjects without oidc_provider "
+                           "match a subject minted by any identity provider the role or pool trusts; name the "
+                           "provider (AWS federatedProvider ARN, GCP workload identity pool)")
+    return out
 
 
 def _parse_one(node: Any, path: str, line: int, index: int) -> DeployPolicy:

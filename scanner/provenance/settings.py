@@ -5,10 +5,12 @@ Parsed here, not in scanner.config: the detector package owns and validates its 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from scanner.config import Config
-from scanner.provenance.policy import DeployPolicy, parse_policies
+from scanner.ops.terminal import safe_line
+from scanner.provenance.policy import DeployPolicy, parse_policies, policy_warnings
 from scanner.yamlio import YamlError
 
 
@@ -31,3 +33,9 @@ def provenance_settings(config: Config) -> ProvenanceSettings:
     if not isinstance(buckets, list) or not all(isinstance(b, str) for b in buckets):
         raise YamlError(path, config.line_of("artifact_buckets"), "artifact_buckets must be a list of strings")
     return ProvenanceSettings(parse_policies(policy, path, config.line_of("deploy_policy")), tuple(buckets))
+
+
+def check_provenance(config: Config) -> None:
+    """Validation at load: errors raise (file:line); doubtful but valid entries are warned about on stderr."""
+    for warning in policy_warnings(provenance_settings(config).policies):
+        sys.stderr.write(f"warning: {safe_line(warning)}\n")
