@@ -48,7 +48,7 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
     t0 = time.perf_counter()
 
     def new_aggregator() -> Aggregator:
-        return Aggregator(config.aggregation_window_seconds, config.max_event_ids)
+        return Aggregator(config.aggregation_window_seconds, config.max_event_ids, config.max_distinct_values)
 
     def make() -> Scanner:
         # Each worker opens its own state connection; SQLite serialises writers itself.

@@ -1,36 +1,61 @@
 """Fold repeats: the same rule, principal, action and resource within a time window is one finding.
 
-Folding happens as findings arrive, so memory grows with distinct findings, not with events: a
-million identical StopLogging calls cost one group. The result does not depend on arrival order
-(earliest event first, smallest event ids kept), so `--jobs N` and re-runs give the same ids.
+Folding happens as findings arrive, so memory grows with distinct findings and the distinct events
+behind them, not with repeats of one finding's text: a million identical StopLogging calls cost one
+group and a digest per event id. The result does not depend on arrival order (earliest event first,
+smallest event ids kept), so `--jobs N` and re-runs give the same ids.
+
+Folding never hides an actor: every distinct origin, session, OIDC subject, source IP and access key
+among the folded findings is kept in `evidence.distinct` with its count (the most frequent first, up
+to `aggregation.max_distinct_values` per field; `evidence.distinct_more` counts the rest). A second
+delivery of the same event (same eventID / insertId) counts once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanner.model.finding import SEVERITY_RANK, Finding, fingerprint
 from scanner.timeutil import epoch_seconds, rfc3339
 
 AggKey = tuple[str, str, str, str, str, str, str, int]
 
+#: Evidence fields that name who acted. Two findings differing only here fold, but both values stay.
+ACTOR_FIELDS = ("origin", "source_identity", "session_name", "oidc_subject", "subject", "source_ip", "access_key_id")
+#: Values tracked per field, as a multiple of what is reported: enough for exact top counts in practice
+#: while an attacker spraying addresses cannot grow a group without bound.
+_TRACK_FACTOR = 10
+
+
+def _digest(event_id: str) -> bytes:
+    return hashlib.blake2b(event_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+
 
 @dataclass
 class _Group:
     first: Finding
     ids: set[str] = field(default_factory=set)
+    seen: set[bytes] = field(default_factory=set)  # digests of every event id counted
     count: int = 0
     last_time: str = ""
     severity: str = "info"
+    actors: dict[str, Counter[str]] = field(default_factory=dict)
+    more: Counter[str] = field(default_factory=Counter)  # occurrences of values beyond the tracked ones
 
 
 class Aggregator:
-    def __init__(self, window_seconds: int = 3600, max_event_ids: int = 100) -> None:
+    def __init__(self, window_seconds: int = 3600, max_event_ids: int = 100, max_distinct_values: int = 20) -> None:
         if window_seconds <= 0:
             raise ValueError("aggregation window must be positive")
+        if max_distinct_values <= 0:
+            raise ValueError("aggregation max_distinct_values must be positive")
         self.window = window_seconds
         self.max_ids = max_event_ids
+        self.max_distinct = max_distinct_values
         self._groups: dict[AggKey, _Group] = {}
         self._single: list[Finding] = []  # findings with a location (secrets) are never folded
 
@@ -50,9 +75,16 @@ class Aggregator:
         g = self._groups.get(key)
         if g is None:
             g = self._groups[key] = _Group(first=f)
-        elif (f.time, f.event_ids) < (g.first.time, g.first.event_ids):
+        new = [d for d in map(_digest, f.event_ids) if d not in g.seen]
+        # A redelivered event is not a repeat. (A finding folded elsewhere names at most max_event_ids of
+        # its events: only those can be recognised again when worker results are merged.)
+        repeats = len(f.event_ids) - len(set(new))
+        if f.event_ids and repeats >= f.count:
+            return
+        g.seen.update(new)
+        if (f.time, f.event_ids) < (g.first.time, g.first.event_ids):
             g.first = f
-        g.count += f.count
+        g.count += f.count - repeats
         g.ids.update(f.event_ids)
         if len(g.ids) > 2 * self.max_ids:  # keep the smallest ids: deterministic whatever the order
             g.ids = set(sorted(g.ids)[: self.max_ids])
@@ -61,6 +93,28 @@ class Aggregator:
             g.last_time = last
         if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[g.severity]:
             g.severity = f.severity
+        self._count_actors(g, f)
+
+    def _count_actors(self, g: _Group, f: Finding) -> None:
+        folded = f.evidence.get("distinct")
+        more = f.evidence.get("distinct_more")
+        for name in ACTOR_FIELDS:
+            values: list[tuple[str, int]] = []
+            if isinstance(folded, Mapping) and isinstance(folded.get(name), list):
+                values = [(str(v.get("value")), int(v.get("count", 1))) for v in folded[name]
+                          if isinstance(v, Mapping) and isinstance(v.get("count", 1), int)]
+            elif isinstance(f.evidence.get(name), str) and f.evidence[name]:
+                values = [(f.evidence[name], 1)]
+            if isinstance(more, Mapping) and isinstance(more.get(name), int):
+                g.more[name] += more[name]
+            if not values:
+                continue
+            counter = g.actors.setdefault(name, Counter())
+            for value, n in values:
+                if value in counter or len(counter) < self.max_distinct * _TRACK_FACTOR:
+                    counter[value] += n
+                else:
+                    g.more[name] += n
 
     def extend(self, findings: Iterable[Finding]) -> None:
         for f in findings:
@@ -72,13 +126,34 @@ class Aggregator:
         out.sort(key=lambda f: (f.time, f.rule, f.id))
         return out
 
+    def _distinct(self, g: _Group) -> tuple[dict[str, Any], dict[str, int]]:
+        distinct: dict[str, Any] = {}
+        more: dict[str, int] = {}
+        for name in ACTOR_FIELDS:
+            counter = g.actors.get(name)
+            if not counter:
+                continue
+            ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+            distinct[name] = [{"value": v, "count": n} for v, n in ranked[: self.max_distinct]]
+            left = sum(n for _, n in ranked[self.max_distinct:]) + g.more.get(name, 0)
+            if left:
+                more[name] = left
+        return distinct, more
+
     def _finish(self, key: AggKey, g: _Group) -> Finding:
         bucket = key[-1]
         fid = fingerprint(*key[:7], rfc3339(bucket * self.window) if bucket >= 0 else "")
+        evidence = g.first.evidence
+        if g.count > 1:
+            distinct, more = self._distinct(g)
+            evidence = {**evidence, "distinct": distinct}
+            if more:
+                evidence["distinct_more"] = more
         return g.first.with_(
             id=fid,
             severity=g.severity,
             event_ids=tuple(sorted(g.ids)[: self.max_ids]),
             count=g.count,
             last_time=g.last_time if g.count > 1 else "",
+            evidence=evidence,
         )

@@ -45,3 +45,47 @@ def test_ids_are_stable_whatever_the_input_order() -> None:
     b.extend(reversed(events))
     assert [f.id for f in a.results()] == [f.id for f in b.results()]
     assert a.results()[0].event_ids == ("e0", "e1", "e2", "e3", "e4")
+
+
+def _actor(eid: str, ip: str, key: str = "AKIAIOSFODNN7EXAMPLE", time: str = "2024-07-31T13:00:00Z") -> Finding:
+    return _f(time, eid).with_(evidence={"source_ip": ip, "access_key_id": key, "session_name": "s"})
+
+
+def test_folding_keeps_every_actor_with_counts_and_caps_the_list() -> None:
+    agg = Aggregator(max_distinct_values=2)
+    for i, ip in enumerate(["198.51.100.1", "198.51.100.1", "198.51.100.1", "203.0.113.9", "203.0.113.9", "192.0.2.4"]):
+        agg.add(_actor(f"e{i}", ip, key="ASIAEXAMPLE2" if i == 5 else "AKIAIOSFODNN7EXAMPLE"))
+    [f] = agg.results()
+    assert f.count == 6
+    assert f.evidence["distinct"]["source_ip"] == [{"value": "198.51.100.1", "count": 3},
+                                                   {"value": "203.0.113.9", "count": 2}]
+    assert f.evidence["distinct_more"] == {"source_ip": 1}  # 192.0.2.4 is past the cap, not forgotten
+    assert f.evidence["distinct"]["access_key_id"] == [{"value": "AKIAIOSFODNN7EXAMPLE", "count": 5},
+                                                       {"value": "ASIAEXAMPLE2", "count": 1}]
+    assert f.evidence["distinct"]["session_name"] == [{"value": "s", "count": 6}]
+
+
+def test_a_redelivered_event_counts_once() -> None:
+    agg = Aggregator()
+    for eid in ("a", "b", "a", "a"):
+        agg.add(_actor(eid, "198.51.100.1"))
+    [f] = agg.results()
+    assert (f.count, f.event_ids) == (2, ("a", "b"))
+    assert f.evidence["distinct"]["source_ip"] == [{"value": "198.51.100.1", "count": 2}]
+    single = Aggregator()
+    single.extend([_actor("a", "198.51.100.1"), _actor("a", "198.51.100.1")])
+    [g] = single.results()
+    assert g.count == 1 and "distinct" not in g.evidence and not g.last_time
+
+
+def test_worker_results_merge_with_their_actor_counts() -> None:
+    """--jobs N: each worker folds its files, the parent folds the folded findings."""
+    one, two, parent = Aggregator(), Aggregator(), Aggregator()
+    one.extend([_actor("a", "198.51.100.1"), _actor("b", "198.51.100.1")])
+    two.extend([_actor("c", "203.0.113.9"), _actor("b", "198.51.100.1")])  # b delivered to both workers
+    parent.extend(one.results())
+    parent.extend(two.results())
+    [f] = parent.results()
+    assert f.count == 3 and f.event_ids == ("a", "b", "c")
+    ips = {d["value"]: d["count"] for d in f.evidence["distinct"]["source_ip"]}
+    assert ips["203.0.113.9"] == 1 and "198.51.100.1" in ips
