@@ -16,11 +16,13 @@ from typing import Any
 from scanner.detect.expr import ExprError, Getter, getter
 from scanner.model.event import Event
 from scanner.normalize.aws_names import iam_prefix
+from scanner.provenance.resources import RESOLVERS
+from scanner.state.base import StateStore
 from scanner.yamlio import LineDict, YamlError, load_file
 
 TAGS = ("artifact_push", "deploy", "cd_tamper")
 ENTRY_KEYS = ("id", "cloud", "service", "operations", "tag", "resource", "actions", "iam_resources",
-              "permissions", "deny_supported", "bucket", "ignore_if_only_params", "note")
+              "permissions", "deny_supported", "bucket", "ignore_if_only_params", "resolve", "note")
 CATALOG_FILE = "catalogs/deploy.yaml"
 
 ResourceOf = Callable[[Event], str | None]
@@ -111,13 +113,16 @@ class CatalogEntry:
     bucket: Getter | None = None
     ignore_if_only_params: frozenset[str] = frozenset()
     source: str = ""
+    resolver: str = ""  # a name in resources.RESOLVERS: canonicalizes what the specs found
 
-    def resource_of(self, ev: Event) -> str:
-        for spec in self.resource_specs:
-            r = spec(ev)
-            if r:
-                return r
-        return ev.resources[0] if ev.resources else ""
+    def resource_of(self, ev: Event, state: StateStore) -> str:
+        """The resource as policies name it; "" when it cannot be told (judged in scope: fail closed).
+
+        Never the record's first `resources[]` entry: that may be another resource (a role, a
+        cluster) whose name would take the deploy out of a scoped policy's sight.
+        """
+        found = next((r for r in (spec(ev) for spec in self.resource_specs) if r), "")
+        return RESOLVERS[self.resolver](found, ev, state) if self.resolver else found
 
     def bucket_of(self, ev: Event) -> str:
         if self.bucket is None:
@@ -180,6 +185,9 @@ def _parse_entry(node: Any, path: str, line: int) -> CatalogEntry:
         prefix = iam_prefix(node["service"])
         actions = tuple(f"{prefix}:{op}" for op in ops)
     iam_resources = _iam_resources(node, actions, path) if node["cloud"] == "aws" else ()
+    resolver = node.get("resolve", "")
+    if resolver and resolver not in RESOLVERS:
+        raise YamlError(path, node.line_of("resolve"), f"resolve must be one of {', '.join(RESOLVERS)}")
     deny = node.get("deny_supported", False)
     if not isinstance(deny, bool):
         raise YamlError(path, node.line_of("deny_supported"), "deny_supported must be true or false")
@@ -198,6 +206,7 @@ def _parse_entry(node: Any, path: str, line: int) -> CatalogEntry:
         bucket=bucket,
         ignore_if_only_params=frozenset(_strs(node, "ignore_if_only_params", path, at)),
         source=f"{path}:{at}",
+        resolver=resolver,
     )
 
 

@@ -142,7 +142,7 @@ class ProvenanceDetector:
         entry = self._index.get((ev.cloud, ev.service, ev.operation))
         if entry is None or not self._counts(ev, entry):
             return ()
-        resource = entry.resource_of(ev)
+        resource = entry.resource_of(ev, self.state)
         out: list[Finding] = []
         origin: Origin | None = None
         for pol in self._in_scope(ev.cloud, ev.account, resource):

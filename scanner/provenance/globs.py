@@ -46,6 +46,11 @@ def any_match(patterns: tuple[str, ...], value: str, *, arn: bool = False) -> bo
     return any(test(p, value) for p in patterns)
 
 
+def globs_meet(a: str, b: str) -> bool:
+    """Whether some string matches both `*`/`?` globs."""
+    return _meet(a, b)
+
+
 def _meet(a: str, b: str) -> bool:
     """Whether some string matches both `*`/`?` globs (an empty intersection means they never meet)."""
 

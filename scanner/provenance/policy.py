@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.provenance.globs import any_match
+from scanner.provenance.globs import any_match, arns_meet, globs_meet
 from scanner.yamlio import LineDict, YamlError
 
 CLOUDS = ("aws", "gcp")
@@ -57,6 +57,9 @@ class DeployPolicy:
         # A resource we could not name stays in scope: the safe side of an unknown is to judge it.
         if not self.resources or not resource:
             return True
+        if "*" in resource:  # a part we could not tell (a stack's id): in scope if some name could match
+            meet = arns_meet if self.cloud == "aws" else globs_meet
+            return any(meet(g, resource) for g in self.resources)
         return any_match(self.resources, resource, arn=self.cloud == "aws")
 
     @property
