@@ -22,7 +22,7 @@ from scanner.yamlio import LineDict, YamlError, load_file
 
 TAGS = ("artifact_push", "deploy", "cd_tamper")
 ENTRY_KEYS = ("id", "cloud", "service", "operations", "tag", "resource", "actions", "iam_resources",
-              "permissions", "deny_supported", "bucket", "ignore_if_only_params", "resolve", "note")
+              "permissions", "deny_supported", "bucket", "ignore_if_only_params", "resolve", "scp", "note")
 CATALOG_FILE = "catalogs/deploy.yaml"
 
 ResourceOf = Callable[[Event], str | None]
@@ -114,6 +114,7 @@ class CatalogEntry:
     ignore_if_only_params: frozenset[str] = frozenset()
     source: str = ""
     resolver: str = ""  # a name in resources.RESOLVERS: canonicalizes what the specs found
+    scp: bool = True  # aws: whether `policy export --aws-scp` denies these actions
 
     def resource_of(self, ev: Event, state: StateStore) -> str:
         """The resource as policies name it; "" when it cannot be told (judged in scope: fail closed).
@@ -188,6 +189,9 @@ def _parse_entry(node: Any, path: str, line: int) -> CatalogEntry:
     resolver = node.get("resolve", "")
     if resolver and resolver not in RESOLVERS:
         raise YamlError(path, node.line_of("resolve"), f"resolve must be one of {', '.join(RESOLVERS)}")
+    scp = node.get("scp", True)
+    if not isinstance(scp, bool):
+        raise YamlError(path, node.line_of("scp"), "scp must be true or false")
     deny = node.get("deny_supported", False)
     if not isinstance(deny, bool):
         raise YamlError(path, node.line_of("deny_supported"), "deny_supported must be true or false")
@@ -207,6 +211,7 @@ def _parse_entry(node: Any, path: str, line: int) -> CatalogEntry:
         ignore_if_only_params=frozenset(_strs(node, "ignore_if_only_params", path, at)),
         source=f"{path}:{at}",
         resolver=resolver,
+        scp=scp,
     )
 
 

@@ -36,6 +36,7 @@ from scanner.provenance.origin import (
     aws_session_hint,
     gcp_origin,
     is_google_agent,
+    is_kubernetes_control_plane,
 )
 from scanner.provenance.policy import DeployPolicy
 from scanner.provenance.sessions import LOGINS, find_link, is_login, link_origin, role_of_login, store_link
@@ -200,7 +201,7 @@ class ProvenanceDetector:
         else:
             # Google-managed service agents act for a call someone made (a function deploy rolls a Cloud
             # Run revision); that call is judged, the agent's follow-up is not a deploy of its own.
-            if is_google_agent(ev.principal):
+            if is_google_agent(ev.principal) or is_kubernetes_control_plane(ev.principal):
                 return False
             op = ev.raw.get("operation")
             # A long-running operation logs a first entry, a last one and sometimes some between: it is

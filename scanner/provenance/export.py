@@ -160,8 +160,12 @@ def _pack(statements: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
 
 def aws_scp(policies: Sequence[DeployPolicy], catalog: Catalog, artifact_buckets: Sequence[str],
             limit: int = SCP_MAX_CHARS) -> Export:
-    entries = [e for e in catalog.entries if e.cloud == "aws"]
+    entries = [e for e in catalog.entries if e.cloud == "aws" and e.scp]
     notes: list[str] = []
+    left_out = sorted({a for e in catalog.entries if e.cloud == "aws" and not e.scp for a in e.actions})
+    if left_out and any(p.cloud == "aws" for p in policies):
+        notes.append(f"{', '.join(left_out)} are left out: these IAM actions cover far more than deploys "
+                     "(see the catalog notes); detection still judges those deploys")
     statements: list[dict[str, Any]] = []
     for pol in (p for p in policies if p.cloud == "aws"):
         principals = list(pol.principals)

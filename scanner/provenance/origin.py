@@ -40,6 +40,14 @@ def is_google_agent(email: str) -> bool:
     return _GOOGLE_AGENT.fullmatch(email) is not None
 
 
+def is_kubernetes_control_plane(principal: str) -> bool:
+    """GKE's own controllers: a Deployment's controller creates its ReplicaSets, those their Pods.
+    The change a person or CI made to the Deployment is the deploy; these follow from it. (Workload
+    service accounts in other namespaces, Argo CD's for one, are judged like any principal.)"""
+    return principal in ("system:kube-controller-manager", "system:kube-scheduler") or principal.startswith(
+        ("system:serviceaccount:kube-system:", "system:node:"))
+
+
 def is_sso_role(arn: str) -> bool:
     """IAM Identity Center permission sets are roles named AWSReservedSSO_<set>_<suffix>: a person."""
     return "/AWSReservedSSO_" in arn or ":role/AWSReservedSSO_" in arn

@@ -31,7 +31,9 @@ def test_catalog_covers_the_issue_families() -> None:
                    "aws.apprunner.deploy", "aws.ssm.run", "aws.codepipeline.change", "aws.codebuild.change",
                    "gcp.artifactregistry.upload", "gcp.run.service", "gcp.run.job", "gcp.functions.deploy",
                    "gcp.appengine.deploy", "gcp.gke.workload", "gcp.clouddeploy.rollout", "gcp.cloudbuild.build",
-                   "gcp.cloudbuild.trigger_change"):
+                   "gcp.cloudbuild.trigger_change", "aws.codebuild.build", "aws.stepfunctions.deploy",
+                   "aws.apigateway.deploy", "aws.amplify.deploy", "aws.ssm.association",
+                   "gcp.artifactregistry.format_upload"):
         assert family in ids
     aws_actions = {a for e in CATALOG.entries for a in e.actions}
     # IAM action names, never CloudTrail's versioned event names
@@ -76,6 +78,16 @@ def test_every_catalog_operation_fires_on_a_real_shaped_event() -> None:
         ("google.cloud.run.v1.Services.ReplaceService", "projects/acme-prod/locations/us-central1/services/checkout"),
         ("google.cloud.run.v2.Services.UpdateService", "projects/acme-prod/locations/us-central1/services/checkout"),
         ("google.cloud.run.v1.Jobs.ReplaceJob", "projects/acme-prod/locations/us-central1/jobs/migrate"),
+        ("codebuild:StartBuild", "arn:aws:codebuild:us-east-1:111122223333:project/checkout-build"),
+        ("codepipeline:PutWebhook", "arn:aws:codepipeline:us-east-1:111122223333:checkout-prod"),
+        ("states:UpdateStateMachineAlias", "arn:aws:states:us-east-1:111122223333:stateMachine:checkout-orders:PROD"),
+        ("apigateway:UpdateStage", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/prod"),
+        ("amplify:StartDeployment", "arn:aws:amplify:us-east-1:111122223333:apps/d2a4b6c8e0example/branches/main"),
+        ("ssm:UpdateAssociation", "arn:aws:ssm:us-east-1:111122223333:association/8dfe3659-4309-493a-8755-01234EXAMPLE"),
+        ("codeartifact:PublishPackageVersion",  # a package manager's spelling of the fields
+         "arn:aws:codeartifact:us-east-1:111122223333:package/acme/npm-internal/npm/acme/checkout-ui"),
+        ("io.k8s.core.v1.pods.create",
+         "projects/acme-prod/locations/us-central1/clusters/prod-1/k8s/api/v1/namespaces/prod/pods"),
         ("io.k8s.apps.v1.deployments.patch",
          "projects/acme-prod/locations/us-central1/clusters/prod-1/k8s/apps/v1/namespaces/prod/deployments/checkout"),
     ],
@@ -88,12 +100,15 @@ def test_resource_names(action: str, resource: str) -> None:
 def test_reads_layer_uploads_and_scaling_never_fire() -> None:
     det = detector(NOBODY)
     evs = events(AWS_NOT_DEPLOYS, GCP_NOT_DEPLOYS)
-    assert len(evs) == 22
+    assert len(evs) == 25
     assert run(det, evs) == []
     # and most of them are not even normalized by a scan: wants() says no on the quick key
     wanted = [ev for ev in evs if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type)]
-    assert {ev.operation for ev in wanted} <= {"PutObject", "UpdateService",
-                                               "google.cloud.run.v2.Services.UpdateService"}
+    assert {ev.operation for ev in wanted} <= {"PutObject", "UpdateService", "StartBuild",
+                                               "google.cloud.run.v2.Services.UpdateService",
+                                               "io.k8s.apps.v1.replicasets.create"}
+    # a build of the project as defined; GKE's controller rolling a deployment; Google's agent for a function
+    assert {"StartBuild", "io.k8s.apps.v1.replicasets.create"} <= {ev.operation for ev in wanted}
 
 
 def test_no_policy_for_a_cloud_means_nothing_is_wanted_there() -> None:
