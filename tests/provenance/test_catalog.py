@@ -83,7 +83,8 @@ def test_every_catalog_operation_fires_on_a_real_shaped_event() -> None:
         ("states:UpdateStateMachineAlias", "arn:aws:states:us-east-1:111122223333:stateMachine:checkout-orders:PROD"),
         ("apigateway:UpdateStage", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/prod"),
         ("amplify:StartDeployment", "arn:aws:amplify:us-east-1:111122223333:apps/d2a4b6c8e0example/branches/main"),
-        ("ssm:UpdateAssociation", "arn:aws:ssm:us-east-1:111122223333:association/8dfe3659-4309-493a-8755-01234EXAMPLE"),
+        ("ssm:UpdateAssociation",
+         "arn:aws:ssm:us-east-1:111122223333:association/8dfe3659-4309-493a-8755-01234EXAMPLE"),
         ("codeartifact:PublishPackageVersion",  # a package manager's spelling of the fields
          "arn:aws:codeartifact:us-east-1:111122223333:package/acme/npm-internal/npm/acme/checkout-ui"),
         ("io.k8s.core.v1.pods.create",
