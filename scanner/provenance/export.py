@@ -191,6 +191,9 @@ def aws_scp(policies: Sequence[DeployPolicy], catalog: Catalog, artifact_buckets
         if any(a.oidc_subjects for a in pol.allow):
             notes.append(f"{pol.name}: oidc_subjects are not expressible in an SCP; enforce them in each role's "
                          "trust policy (condition on token.actions.githubusercontent.com:sub)")
+        if any(":role/" in a.principal or a.principal.endswith(":*") for a in pol.allow):
+            notes.append(f"{pol.name}: who may assume an allowed role (its origin, `via`) is not expressible in an "
+                         "SCP; the role's trust policy decides it (name the pipeline's service or OIDC provider there)")
         if any(a.keyless for a in pol.allow):
             notes.append(f"{pol.name}: keyless is not expressible in an SCP; keep the allowed principals roles "
                          "(no IAM users with access keys)")

@@ -269,3 +269,8 @@ def test_cli_without_a_policy_for_that_cloud_or_with_a_broken_one_exits_2(tmp_pa
     cfg.write_text("deploy_policy:\n  - name: g\n    cloud: gcp\n    allow: [{principal: x, keyless: 3}]\n")
     code, _, err = invoke("policy", "export", "--gcp-deny", "--config", str(cfg))
     assert code == 2 and f"{cfg}:4:" in err and "keyless" in err
+
+
+def test_who_may_assume_an_allowed_role_is_left_to_its_trust_policy() -> None:
+    notes = aws_scp(POLICIES, CATALOG, BUCKETS).notes
+    assert any("trust policy decides it" in n for n in notes)
