@@ -1,14 +1,15 @@
 """Fold repeats: the same rule, principal, action and resource within a time window is one finding.
 
-Folding happens as findings arrive, so memory grows with distinct findings and the distinct events
-behind them, not with repeats of one finding's text: a million identical StopLogging calls cost one
-group and a digest per event id. The result does not depend on arrival order (earliest event first,
-smallest event ids kept), so `--jobs N` and re-runs give the same ids.
+Folding happens as findings arrive, so memory grows with distinct findings, not with events: a
+million identical StopLogging calls cost one group. The result does not depend on arrival order
+(earliest event first, smallest event ids kept), so `--jobs N` and re-runs give the same ids.
 
 Folding never hides an actor: every distinct origin, session, OIDC subject, source IP and access key
 among the folded findings is kept in `evidence.distinct` with its count (the most frequent first, up
 to `aggregation.max_distinct_values` per field; `evidence.distinct_more` counts the rest). A second
-delivery of the same event (same eventID / insertId) counts once.
+delivery of the same event (same eventID / insertId) counts once: a group remembers a digest of each
+of its first DEDUP_FACTOR × `max_event_ids` events (bounded memory), so a redelivery is recognised
+among those; past them the count may include it.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ ACTOR_FIELDS = ("origin", "source_identity", "session_name", "oidc_subject", "su
 #: Values tracked per field, as a multiple of what is reported: enough for exact top counts in practice
 #: while an attacker spraying addresses cannot grow a group without bound.
 _TRACK_FACTOR = 10
+#: Event-id digests remembered per group, as a multiple of max_event_ids (redelivery detection).
+DEDUP_FACTOR = 10
 
 
 def _digest(event_id: str) -> bytes:
@@ -81,7 +84,9 @@ class Aggregator:
         repeats = len(f.event_ids) - len(set(new))
         if f.event_ids and repeats >= f.count:
             return
-        g.seen.update(new)
+        room = self.max_ids * DEDUP_FACTOR - len(g.seen)
+        if room > 0:
+            g.seen.update(new[:room])
         if (f.time, f.event_ids) < (g.first.time, g.first.event_ids):
             g.first = f
         g.count += f.count - repeats

@@ -89,3 +89,12 @@ def test_worker_results_merge_with_their_actor_counts() -> None:
     assert f.count == 3 and f.event_ids == ("a", "b", "c")
     ips = {d["value"]: d["count"] for d in f.evidence["distinct"]["source_ip"]}
     assert ips["203.0.113.9"] == 1 and "198.51.100.1" in ips
+
+
+def test_redelivery_memory_is_bounded_per_group() -> None:
+    agg = Aggregator(max_event_ids=2)
+    agg.extend(_f("2024-07-31T13:00:00Z", f"e{i:03d}") for i in range(100))
+    [group] = agg._groups.values()
+    assert len(group.seen) == 20  # DEDUP_FACTOR x max_event_ids digests, not one per event
+    agg.add(_f("2024-07-31T13:00:00Z", "e000"))  # remembered: a redelivery
+    assert agg.results()[0].count == 100
