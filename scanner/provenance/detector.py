@@ -126,6 +126,7 @@ class ProvenanceDetector:
         self._every_web_login = any(a.oidc_subjects and not a.oidc_providers for a in aws_entries)
         self._hand_off = _hand_off_possible(state) if hand_off is None else hand_off
         self._scope_cache: dict[tuple[str, str, str], tuple[DeployPolicy, ...]] = {}
+        self._role_cache: dict[str, bool] = {}
 
     # --- the Detector protocol ---------------------------------------------------------------
     def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
@@ -220,7 +221,13 @@ class ProvenanceDetector:
     def _remember(self, ev: Event) -> bool:
         """Is this login's session worth a state write? Sessions of allowlisted roles, and first hops
         (web identity, SAML) that may chain into one."""
-        if any_match(self._aws_principals, role_of_login(ev), arn=True):
+        role = role_of_login(ev)
+        allowed = self._role_cache.get(role)
+        if allowed is None:  # logins repeat the same roles: remember the glob verdict (bounded, attacker text)
+            allowed = any_match(self._aws_principals, role, arn=True)
+            if len(self._role_cache) < 100_000:
+                self._role_cache[role] = allowed
+        if allowed:
             return True
         if ev.operation == "AssumeRoleWithSAML":
             return True
