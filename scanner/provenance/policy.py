@@ -108,6 +108,10 @@ def _parse_allow(node: Any, cloud: str, path: str, line: int, what: str) -> Allo
     if not isinstance(keyless, bool):
         raise YamlError(path, _line(node, "keyless", at), f"{what}.keyless must be true or false")
     providers = tuple(_provider(p, cloud) for p in _globs(node, "oidc_provider", path, at, what))
+    if cloud == "aws" and not all(p == "*" or (p.startswith("arn:") and len(p.split(":", 5)) == 6) for p in providers):
+        raise YamlError(path, _line(node, "oidc_provider", at),
+                        f"{what}.oidc_provider must be an identity provider ARN glob such as "
+                        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com")
     return AllowEntry(principal, _globs(node, "oidc_subjects", path, at, what), keyless, at, providers,
                       _globs(node, "via", path, at, what))
 

@@ -20,7 +20,9 @@ deploy_policy:                     # who may push artifacts and deploy
     resources: ["arn:aws:ecr:*:111122223333:repository/app*"]   # optional globs
     allow:
       - principal: "arn:aws:iam::111122223333:role/gha-deploy"   # glob on the stable principal
+        oidc_provider: "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
         oidc_subjects: ["repo:acme/app:ref:refs/heads/main"]    # globs; the federated subject must match
+        # via: [globs]   origins (assumer / impersonator) allowed besides the entry's own identity
       - principal: "arn:aws:iam::111122223333:role/codepipeline-prod-role"
   - name: checkout pipeline (gcp)
     cloud: gcp
@@ -40,7 +42,9 @@ def test_design_example_loads_into_typed_policies() -> None:
                                                 "arn:aws:iam::111122223333:role/codepipeline-prod-role"]
     assert aws.allow[0].oidc_subjects == ("repo:acme/app:ref:refs/heads/main",) and not aws.allow[1].oidc_subjects
     assert aws.source == "conf/auditwarden.yaml:2"
-    assert (gcp.scopes, gcp.allow[0].keyless, gcp.allow[0].line) == (("acme-prod",), True, 14)
+    assert aws.allow[0].oidc_providers == (
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",)
+    assert (gcp.scopes, gcp.allow[0].keyless, gcp.allow[0].line) == (("acme-prod",), True, 16)
     assert aws.covers_account("111122223333") and not aws.covers_account("444455556666")
     assert aws.covers_resource("arn:aws:ecr:eu-west-1:111122223333:repository/app-checkout")
     assert not aws.covers_resource("arn:aws:ecr:eu-west-1:111122223333:repository/tools-base")
@@ -65,6 +69,10 @@ def _base(allow_lines: str, head: str = "    cloud: aws\n") -> str:
         (_base("      - principal: arn:aws:iam::1:role/x\n        keyless: maybe\n"), 6,
          "keyless must be true or false"),
         (_base("      - oidc_subjects: [x]\n"), 5, "principal is required"),
+        (_base("      - principal: arn:aws:iam::1:role/x\n"
+               "        oidc_provider: token.actions.githubusercontent.com\n"), 6,
+         "oidc_provider must be an identity provider ARN glob"),
+        (_base("      - principal: arn:aws:iam::1:role/x\n        via: {a: b}\n"), 6, "via must be a list"),
         (_base("      - just-a-string\n"), 4, "must be a mapping with a principal"),
         (_base("      - principal: arn:aws:iam::1:role/x\n", "    cloud: azure\n"), 3, "cloud must be one of aws, gcp"),
         (_base("      - principal: arn:aws:iam::1:role/x\n", "    cloud: aws\n    projects: [acme-prod]\n"), 4,
@@ -94,3 +102,15 @@ def test_malformed_policy_through_the_cli_exits_2_with_file_and_line(tmp_path: P
     assert r.exit_code == 2
     assert f"{cfg}:5:" in r.stderr and "must be an ARN glob" in r.stderr
     assert "Traceback" not in r.stderr and r.stdout == ""
+
+
+def test_gcp_providers_are_kept_to_the_pool_audit_logs_name() -> None:
+    pools = "projects/1/locations/global/workloadIdentityPools"
+    (pol,), _ = policies('deploy_policy:\n  - name: g\n    cloud: gcp\n    allow:\n'
+                         '      - principal: "d@p.iam.gserviceaccount.com"\n'
+                         f'        oidc_provider: ["//iam.googleapis.com/{pools}/gh/providers/github",'
+                         f' "{pools}/other"]\n'
+                         '        via: ["*@acme.example"]\n')
+    assert pol.allow[0].oidc_providers == ("projects/1/locations/global/workloadIdentityPools/gh",
+                                           "projects/1/locations/global/workloadIdentityPools/other")
+    assert pol.allow[0].via == ("*@acme.example",)
