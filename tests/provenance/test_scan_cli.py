@@ -13,6 +13,7 @@ from scanner.cli import cli
 from scanner.provenance.detector import NO_SHARED_STATE
 from tests.conftest import REPO
 from tests.provenance.conftest import ALICE, CAROL, CONFIG, DEPLOYER, GHA, MIXED, SSO_ADMIN
+from tests.provenance.records import assume_role, ecs_deploy, iam_user, role_session, write_records
 
 ECR = "arn:aws:ecr:us-east-1:111122223333:repository/"
 RUN = "projects/acme-prod/locations/us-central1/services/checkout"
@@ -102,3 +103,24 @@ def test_demo_shows_provenance_and_rule_pack_findings() -> None:
                  "aws.cloudtrail.logging_stopped"):
         assert rule in table
     assert "CRITICAL" in table
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_scan_folds_a_human_behind_the_pipeline_role_without_hiding_an_address(tmp_path: Path, jobs: str) -> None:
+    """Through the CLI: origin found across files (and workers), distinct addresses capped by config."""
+    session = role_session("codepipeline-prod-role", "alice-debug", "ASIAQNZGKJ3EXAMPLE80")
+    write_records(tmp_path / "a-deploys.json", *(
+        ecs_deploy(f"d{i}", session, ip=ip, time=f"2024-09-10T14:1{i}:00Z")
+        for i, ip in enumerate(["203.0.113.7", "198.51.100.8", "203.0.113.7"])))
+    write_records(tmp_path / "b-login.json", assume_role("l1", iam_user("alice"), "codepipeline-prod-role",
+                                                         "alice-debug", "ASIAQNZGKJ3EXAMPLE80"))
+    cfg = tmp_path / "auditwarden.yaml"
+    cfg.write_text(CONFIG.read_text() + "aggregation: {max_distinct_values: 1}\n")
+    code, findings, err = scan(str(tmp_path / "a-deploys.json"), str(tmp_path / "b-login.json"), "--config",
+                               str(cfg), "--jobs", jobs)
+    assert code == 1, err
+    [f] = [f for f in findings if f["rule"] == "provenance.unexpected_origin"]
+    ev = f["evidence"]
+    assert (f["count"], f["severity"], ev["origin"]) == (3, "critical", ALICE)
+    assert ev["distinct"]["source_ip"] == [{"value": "203.0.113.7", "count": 2}]
+    assert ev["distinct_more"] == {"source_ip": 1}
