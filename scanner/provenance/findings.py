@@ -10,7 +10,7 @@ from scanner.model.event import Event
 from scanner.model.finding import Finding
 from scanner.provenance.catalog import CatalogEntry
 from scanner.provenance.judge import LONG_LIVED, MISMATCH, ORIGIN, UNEXPECTED, UNKNOWN, Verdict
-from scanner.provenance.origin import HUMAN
+from scanner.provenance.origin import HUMAN, is_sso_role
 from scanner.provenance.policy import DeployPolicy
 
 RULE_IDS = {
@@ -58,8 +58,7 @@ _HUMAN_TYPES = frozenset({"IAMUser", "Root", "SAMLUser", "IdentityCenterUser", "
 def is_human(ev: Event) -> bool:
     if ev.principal_type in _HUMAN_TYPES:
         return True
-    # IAM Identity Center permission sets are roles named AWSReservedSSO_<set>_<suffix>.
-    return ev.principal_type == "AssumedRole" and "/AWSReservedSSO_" in ev.principal
+    return ev.principal_type == "AssumedRole" and is_sso_role(ev.principal)
 
 
 def key_type(ev: Event) -> str:
