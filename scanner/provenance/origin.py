@@ -169,8 +169,8 @@ def aws_caller_origin(ev: Event) -> Origin:
 
 def aws_direct_origin(ev: Event) -> Origin | None:
     """Origin of a call that needs no session link; None when the session's link must be looked up."""
-    if ev.principal_type == "WebIdentityUser":
-        return Origin(OIDC, ev.oidc_subject, ev.oidc_subject, ev.delegation[0] if ev.delegation else "")
+    if ev.principal_type == "WebIdentityUser":  # the federated identity acting itself: no chain
+        return Origin(SELF, ev.oidc_subject, ev.oidc_subject, ev.delegation[0] if ev.delegation else "")
     if ev.principal_type == "AssumedRole":
         return None if ev.key_kind == "temporary" else aws_session_hint(ev)
     return Origin(SELF, ev.principal, "")
@@ -201,8 +201,8 @@ def gcp_origin(ev: Event) -> Origin:
     auth = _map(_map(ev.raw.get("protoPayload")).get("authenticationInfo"))
     hops = [h for h in auth.get("serviceAccountDelegationInfo") or () if isinstance(h, Mapping)]
     if not hops:
-        if ev.principal_type == "federated":
-            return Origin(OIDC, ev.principal, ev.oidc_subject, gcp_pool(ev.principal))
+        if ev.principal_type == "federated":  # direct resource access by the federated identity: no chain
+            return Origin(SELF, ev.principal, ev.oidc_subject, gcp_pool(ev.principal))
         return Origin(SELF, ev.principal, "")
     email, uri = _gcp_hop(hops[0])
     chain = tuple(e or s for e, s in (_gcp_hop(h) for h in hops[1:]) if e or s)

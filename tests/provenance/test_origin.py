@@ -100,3 +100,14 @@ def test_web_identity_logins_of_unpinned_providers_are_not_stored_when_every_ent
         det.evaluate(ev)
     assert det.state.get(LINK_PREFIX + "ASIAQNZGKJ3EXAMPLE72", 1725976900.0) is None
     assert det.state.get(LINK_PREFIX + "ASIAQNZGKJ3EXAMPLE73", 1725976900.0) is not None
+
+
+def test_a_federated_identity_acting_itself_is_its_own_origin(tmp_path: Path) -> None:
+    subject = f"principal://iam.googleapis.com/{POOL}/subject/{MAIN}"
+    rec = gcp_deploy("fed-1", "", None)
+    rec["protoPayload"]["authenticationInfo"] = {"principalSubject": subject}
+    [ev] = events(write_jsonl(tmp_path / "g.jsonl", rec))
+    o = gcp_origin(ev)
+    assert (o.kind, o.subject, o.provider) == ("self", MAIN, POOL)
+    text = f'deploy_policy:\n  - {{name: g, cloud: gcp, allow: [{{principal: "{subject}"}}]}}\n'
+    assert run(detector(text), [ev]) == []  # direct workload identity access, allowed by its own name
