@@ -53,8 +53,11 @@ def cli() -> None:
 @click.option("--dead-letter", type=click.Path(dir_okay=False, writable=True), help="JSON Lines of rejected input")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: on a TTY)")
+@click.option("--respond", "respond_", is_flag=True, help="run findings through the response gate "
+              "(acts only with response.mode: enforce; keep the cap across runs with --state)")
 def scan(paths: Sequence[str], config_path: str | None, state_path: str | None, fmt: str, output: str | None,
-         fail_on: str, jobs: int, dead_letter: str | None, log_format: str, progress: bool | None) -> None:
+         fail_on: str, jobs: int, dead_letter: str | None, log_format: str, progress: bool | None,
+         respond_: bool) -> None:
     """Scan audit logs (files, directories, s3://bucket/prefix; any supported format, .gz too)."""
     from scanner.runner import run_scan
 
@@ -63,7 +66,7 @@ def scan(paths: Sequence[str], config_path: str | None, state_path: str | None, 
         dl = stack.enter_context(open(dead_letter, "wb")) if dead_letter else None
         try:
             outcome = run_scan(list(paths), config, state_path=state_path, jobs=jobs, dead_letter=dl,
-                               progress=_want_progress(progress))
+                               progress=_want_progress(progress), respond=respond_)
         except ValueError as e:  # InputError, YamlError and bad arguments all carry a readable message
             raise UserError(str(e)) from None
         _write_findings(outcome.findings, fmt, output)
@@ -229,6 +232,13 @@ cli.add_command(_secrets_cmd)
 from scanner.provenance.command import policy as _policy  # noqa: E402  (the group lives with its package)
 
 cli.add_command(_policy)
+
+
+# --- respond / revoke / undo (the response gate lives with its package) ----------------------
+from scanner.respond import command as _respond_cmds  # noqa: E402
+
+for _cmd in (_respond_cmds.respond, _respond_cmds.revoke, _respond_cmds.undo):
+    cli.add_command(_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

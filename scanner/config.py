@@ -15,19 +15,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scanner.model.finding import SEVERITIES
 from scanner.sources.limits import Limits
 from scanner.yamlio import LineDict, YamlError, load_text
 
 #: Sections this module parses itself; every other top-level key belongs to an owner the registry names.
 CORE_KEYS = ("detectors", "aggregation", "limits", "trusted", "response")
 RESPONSE_MODES = ("off", "dry_run", "enforce")
+RESPONSE_KEYS = ("mode", "min_severity", "protected_principals", "max_actions_per_hour", "aws_role",
+                 "disabled_actions", "max_attempts", "retry_seconds")
 
 
 @dataclass(frozen=True, slots=True)
 class ResponseConfig:
+    """The gate in front of every revocation (scanner.respond): read at run time, never baked in."""
+
     mode: str = "dry_run"
     protected_principals: tuple[str, ...] = ()
     max_actions_per_hour: int = 5
+    min_severity: str = "high"
+    #: role to act through in another account; `{account}` is replaced by the key's account
+    aws_role: str = ""
+    disabled_actions: tuple[str, ...] = ()  # e.g. ["aws-role-sessions"]: that responder never acts
+    max_attempts: int = 5  # per cloud call, throttling and 5xx included (botocore standard mode)
+    retry_seconds: int = 30  # total retry budget per GCP call (google-api-core Retry timeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,9 +168,18 @@ def parse_config(text: str, path: str, owned: Collection[str] | None = None) -> 
     agg = section(doc, "aggregation", path)
     lim = section(doc, "limits", path)
     resp = section(doc, "response", path)
+    check_keys(resp, RESPONSE_KEYS, path, "response")
     mode = resp.get("mode", "dry_run")
     if mode not in RESPONSE_MODES:
         raise YamlError(path, resp.line_of("mode"), f"response.mode must be one of {', '.join(RESPONSE_MODES)}")
+    min_severity = resp.get("min_severity", "high")
+    if min_severity not in SEVERITIES:
+        raise YamlError(path, resp.line_of("min_severity"),
+                        f"response.min_severity must be one of {', '.join(SEVERITIES)}")
+    aws_role = resp.get("aws_role", "")
+    if not isinstance(aws_role, str) or (aws_role and not aws_role.startswith("arn:")):
+        raise YamlError(path, resp.line_of("aws_role"), "response.aws_role must be a role ARN template "
+                        "such as arn:aws:iam::{account}:role/auditwarden-responder")
     dflt = Limits()
     return Config(
         source=path,
@@ -177,6 +197,11 @@ def parse_config(text: str, path: str, owned: Collection[str] | None = None) -> 
             mode=mode,
             protected_principals=strs(resp, "protected_principals", path),
             max_actions_per_hour=_int(resp, "max_actions_per_hour", path, 5, minimum=0),
+            min_severity=min_severity,
+            aws_role=aws_role,
+            disabled_actions=strs(resp, "disabled_actions", path, "response.disabled_actions"),
+            max_attempts=_int(resp, "max_attempts", path, 5),
+            retry_seconds=_int(resp, "retry_seconds", path, 30),
         ),
         raw=doc,
     )

@@ -87,9 +87,17 @@ def _check_secrets(config: Config) -> None:
     parse_settings(node, config.source, None)
 
 
-#: Sections owned by something other than a detector (commands with settings of their own).
+def _check_response(config: Config) -> None:
+    from scanner.respond.settings import check_response
+
+    check_response(config)
+
+
+#: Sections owned by something other than a detector (commands with settings of their own). `response`
+#: is typed by config.py (a core section); its action names are checked by the package that owns them.
 OTHER_SECTIONS: dict[str, Callable[[Config], None]] = {
     "secrets": _check_secrets,
+    "response": _check_response,
 }
 
 

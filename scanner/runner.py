@@ -34,14 +34,16 @@ def open_state(path: str | None) -> StateStore:
 
 
 def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = None, jobs: int = 1,
-             dead_letter: IO[bytes] | None = None, progress: bool = False) -> Outcome:
+             dead_letter: IO[bytes] | None = None, progress: bool = False, respond: bool = False,
+             respond_clients: Any = None) -> Outcome:
     names = list(expand(list(paths)))
     if jobs > 1 and len(names) > 1 and not state_path:
         # Workers see different files; cross-file links (an OIDC login in one file, the deploy in
         # another) must meet somewhere. Without --state they meet in a scratch SQLite file.
         with tempfile.TemporaryDirectory(prefix="auditwarden-") as scratch:
             return run_scan(paths, config, state_path=str(Path(scratch) / "state.sqlite"), jobs=jobs,
-                            dead_letter=dead_letter, progress=progress)
+                            dead_letter=dead_letter, progress=progress, respond=respond,
+                            respond_clients=respond_clients)
     dl = DeadLetterFile(dead_letter) if dead_letter else None
     on_reject: Callable[[Rejected], None] = dl.write if dl else (lambda r: None)
     state = open_state(state_path)
@@ -69,6 +71,11 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
 
     agg.extend(finishing.finish(count_and_reject))
     findings = agg.results()
+    if respond:  # in-process, as the Lambda does: the same gate as `auditwarden respond`
+        from scanner.respond.engine import Responder, stderr_log
+
+        findings, _ = Responder(config, state, execute=True, clients=respond_clients,
+                                log=stderr_log).respond_all(findings)
     stats = batch.stats
     stats.seconds = time.perf_counter() - t0
     for f in findings:

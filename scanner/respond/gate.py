@@ -1,0 +1,38 @@
+"""The rails, as pure functions of the configuration read at run time: no I/O, no clock."""
+
+from __future__ import annotations
+
+from scanner.config import ResponseConfig
+from scanner.model.finding import SEVERITY_RANK
+from scanner.provenance.globs import arn_like
+from scanner.respond.model import Request
+
+
+def effective_mode(config: ResponseConfig, execute: bool) -> str:
+    """Acting needs both: the configuration says enforce and the caller asked to execute. An operator
+    can thus drop every pipeline to dry run (or off) by configuration, whatever flags they pass."""
+    if config.mode == "off":
+        return "off"
+    return "enforce" if execute and config.mode == "enforce" else "dry_run"
+
+
+def refusal_before_lookup(config: ResponseConfig, req: Request) -> str:
+    """Why a request is refused without asking the cloud anything ("" when it may go on)."""
+    if config.mode == "off":
+        return "response.mode is off"
+    if req.kind in config.disabled_actions:
+        return f"{req.kind} is in response.disabled_actions"
+    return protected(config, req.target)
+
+
+def triggers(config: ResponseConfig, severity: str) -> bool:
+    """A finding below response.min_severity does not trigger (no decision, no response block)."""
+    return SEVERITY_RANK.get(severity, -1) >= SEVERITY_RANK[config.min_severity]
+
+
+def protected(config: ResponseConfig, *principals: str) -> str:
+    for p in principals:
+        for pattern in config.protected_principals:
+            if p and arn_like(pattern, p):
+                return f"{p} matches protected principal {pattern}"
+    return ""

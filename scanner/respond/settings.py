@@ -1,0 +1,21 @@
+"""Checks on the `response:` section that need this package's knowledge (config.py types the rest)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from scanner.config import Config
+from scanner.respond.model import KINDS
+from scanner.yamlio import LineDict, YamlError
+
+
+def check_response(config: Config) -> None:
+    """A misspelt action in disabled_actions would leave that responder on: refuse it with its line."""
+    node = config.section("response")
+    if not isinstance(node, Mapping):
+        return
+    line = node.line_of("disabled_actions") if isinstance(node, LineDict) else 0
+    for kind in config.response.disabled_actions:
+        if kind not in KINDS:
+            raise YamlError(config.source, line, f"unknown action {kind!r} in response.disabled_actions "
+                            f"(known: {', '.join(KINDS)})")
