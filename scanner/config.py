@@ -170,6 +170,8 @@ def parse_config(text: str, path: str, owned: Collection[str] | None = None) -> 
     resp = section(doc, "response", path)
     check_keys(resp, RESPONSE_KEYS, path, "response")
     mode = resp.get("mode", "dry_run")
+    if mode is False:  # YAML 1.1 reads a bare `mode: off` as false; that is what the user wrote
+        mode = "off"
     if mode not in RESPONSE_MODES:
         raise YamlError(path, resp.line_of("mode"), f"response.mode must be one of {', '.join(RESPONSE_MODES)}")
     min_severity = resp.get("min_severity", "high")

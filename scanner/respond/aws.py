@@ -59,7 +59,7 @@ class AwsAccess:
 
         self.config = config
         self.session: Any = session or boto3.Session()
-        self.boto_config = BotoConfig(retries={"mode": "standard", "max_attempts": config.max_attempts})
+        self.boto_config = BotoConfig(retries={"mode": "standard", "total_max_attempts": config.max_attempts})
         self._clients: dict[tuple[str, str], Any] = {}
         self._identity: dict[str, str] | None = None
 
