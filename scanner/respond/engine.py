@@ -184,7 +184,9 @@ class Responder:
             raise KeyError(aid)
         req = m.Request(rec["kind"], rec["target"], "undo", reason=reason)
         where: dict[str, Any] = {"account": rec.get("account", ""), "owner": rec.get("owner", ""), "mode": "enforce"}
-        if rec.get("status") != m.EXECUTED or "undo" not in rec:
+        # Later no-ops (a redelivered finding: already_done) do not hide what the last execution did.
+        last = next((h["status"] for h in reversed(rec["history"]) if h.get("status") in (m.EXECUTED, m.UNDONE)), "")
+        if last != m.EXECUTED or "undo" not in rec:
             return self._decide(aid, req, m.REFUSED, f"nothing to undo: last decision was {rec.get('status')}",
                                 **where)
         try:
