@@ -14,7 +14,7 @@ from tests.respond.conftest import ENFORCE
 
 pytest.importorskip("google.cloud.iam_admin_v1")
 
-from tests.gcp_fake import FakeIam, gcp_iam  # noqa: E402, F401
+from tests.gcp_fake import FakeIam, gcp_iam  # noqa: F401
 
 Make = Callable[..., Responder]
 KEY_ID = "2a8c7ca0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6"
