@@ -66,7 +66,8 @@ def test_targets_come_from_the_trusted_field(f: Finding, expected: list[tuple[st
     # a lone key ID: nothing proves the secret leaked
     finding("secrets.aws.access_key", "git", evidence={"paired": False, "revocation": {"access_key_id": KEY}}),
     # temporary keys expire on their own and cannot be deactivated
-    finding("secrets.aws.access_key", "git", evidence={"paired": True, "revocation": {"access_key_id": "ASIA" + KEY[4:]}}),
+    finding("secrets.aws.access_key", "git",
+            evidence={"paired": True, "revocation": {"access_key_id": "ASIA" + KEY[4:]}}),
     # the caller used a session key; the key ID is only in the user agent / the rest of the evidence
     finding("provenance.unexpected_deployer", evidence={"key_kind": "temporary", "access_key_id": "ASIAEXAMPLE",
                                                          "user_agent": f"aws-cli {KEY}", "subject": KEY}),
