@@ -21,6 +21,10 @@ from scanner.respond import model as m
 EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
 
 
+class InputProblem(click.ClickException):
+    exit_code = EXIT_ERROR
+
+
 def default_state_path() -> str:
     """The cap and the audit trail must outlive one process: never an in-memory store by default."""
     env = os.environ.get("AUDITWARDEN_STATE")
@@ -88,7 +92,7 @@ def respond(source: str, execute: bool, config_path: str | None, state_path: str
         with (sys.stdin.buffer if source == "-" else open(source, "rb")) as stream:
             findings, decisions = responder.respond_all(_read_findings(stream, bad))
     except OSError as e:
-        raise click.ClickException(f"cannot read {source}: {e}") from None
+        raise InputProblem(f"cannot read {source}: {e}") from None
     finally:
         state.close()
     out = open(output, "wb") if output else sys.stdout.buffer  # noqa: SIM115

@@ -111,3 +111,5 @@ def test_respond_counts_malformed_lines(tmp_path: Path, aws_endpoint: str) -> No
     summary = orjson.loads(r.stderr.splitlines()[-1])
     assert summary["malformed"] == 3 and summary["findings"] == 0
     assert boto3.client("iam").list_users()["Users"] == []
+    assert run("respond", str(tmp_path / "missing.jsonl"), "--config", config(tmp_path),
+               "--state", str(tmp_path / "s.sqlite")).returncode == 2
