@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scanner.model.finding import SEVERITIES
 from scanner.sources.limits import Limits
 from scanner.yamlio import LineDict, YamlError, load_text
 
@@ -174,10 +173,9 @@ def parse_config(text: str, path: str, owned: Collection[str] | None = None) -> 
         mode = "off"
     if mode not in RESPONSE_MODES:
         raise YamlError(path, resp.line_of("mode"), f"response.mode must be one of {', '.join(RESPONSE_MODES)}")
-    min_severity = resp.get("min_severity", "high")
-    if min_severity not in SEVERITIES:
-        raise YamlError(path, resp.line_of("min_severity"),
-                        f"response.min_severity must be one of {', '.join(SEVERITIES)}")
+    min_severity = resp.get("min_severity", "high")  # a severity name; checked by scanner.respond.settings
+    if not isinstance(min_severity, str):
+        raise YamlError(path, resp.line_of("min_severity"), "response.min_severity must be a severity name")
     aws_role = resp.get("aws_role", "")
     if not isinstance(aws_role, str) or (aws_role and not aws_role.startswith("arn:")):
         raise YamlError(path, resp.line_of("aws_role"), "response.aws_role must be a role ARN template "

@@ -27,7 +27,8 @@ def refusal_before_lookup(config: ResponseConfig, req: Request) -> str:
 
 def triggers(config: ResponseConfig, severity: str) -> bool:
     """A finding below response.min_severity does not trigger (no decision, no response block)."""
-    return SEVERITY_RANK.get(severity, -1) >= SEVERITY_RANK[config.min_severity]
+    # an unknown floor (a Config built without validation) lets nothing through
+    return SEVERITY_RANK.get(severity, -1) >= SEVERITY_RANK.get(config.min_severity, len(SEVERITY_RANK))
 
 
 def protected(config: ResponseConfig, *principals: str) -> str:

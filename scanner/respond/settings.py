@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from scanner.config import Config
+from scanner.model.finding import SEVERITIES
 from scanner.respond.model import KINDS
 from scanner.yamlio import LineDict, YamlError
 
@@ -14,6 +15,9 @@ def check_response(config: Config) -> None:
     node = config.section("response")
     if not isinstance(node, Mapping):
         return
+    if config.response.min_severity not in SEVERITIES:
+        raise YamlError(config.source, node.line_of("min_severity") if isinstance(node, LineDict) else 0,
+                        f"response.min_severity must be one of {', '.join(SEVERITIES)}")
     line = node.line_of("disabled_actions") if isinstance(node, LineDict) else 0
     for kind in config.response.disabled_actions:
         if kind not in KINDS:

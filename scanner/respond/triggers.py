@@ -103,7 +103,7 @@ def _provenance_mismatch(f: Finding) -> list[Request]:
 TRIGGERS: dict[str, Extractor] = {
     "secrets.aws.access_key": _secret_aws_key,
     "secrets.gcp.service_account_key": _secret_gcp_key,
-    "aws.health.credentials_exposed": _health_exposed,
+    "aws.health.credentials_exposed": _health_exposed,  # auditwarden:allow (a rule id, not a secret)
     "aws.iam.compromised_key_quarantine": _aws_quarantine,
     "gcp.iam.key_disabled_exposed": _gcp_disabled_exposed,
     "provenance.long_lived_key": _used_long_lived_key,

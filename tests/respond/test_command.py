@@ -75,7 +75,8 @@ def test_revoke_exit_codes_and_undo(tmp_path: Path, make_user: Callable[[str], s
     line = orjson.loads(r.stderr.splitlines()[-1])
     assert line["msg"] == "response decision" and line["status"] == "executed" and line["target"] == key
     action = line["action_id"]
-    r = run("revoke", "aws-key", "AKIARZPUZDIKKPWF4IX7", "--execute", "--config", cfg, "--state", state)
+    nobody = "AKIARZPUZDIKKPWF4IX7"  # auditwarden:allow (moto-shaped key ID of no user)
+    r = run("revoke", "aws-key", nobody, "--execute", "--config", cfg, "--state", state)
     assert r.returncode == 1 and b"not ours" in r.stdout
     assert run("undo", "act-doesnotexist", "--config", cfg, "--state", state).returncode == 2
     r = run("undo", action, "--config", cfg, "--state", state)

@@ -17,7 +17,7 @@ from scanner.respond.triggers import TRIGGERS, requests_for
 from scanner.state.memory import MemoryStore
 from scanner.yamlio import YamlError
 
-KEY = "AKIARZPUZDIKKPWF4IX7"
+KEY = "AKIARZPUZDIKKPWF4IX7"  # auditwarden:allow (moto-shaped key ID of no user)
 GKEY = "projects/acme-prod/serviceAccounts/ci@acme-prod.iam.gserviceaccount.com/keys/" + "a1" * 20
 
 
