@@ -53,8 +53,8 @@ def cli() -> None:
 @click.option("--dead-letter", type=click.Path(dir_okay=False, writable=True), help="JSON Lines of rejected input")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: on a TTY)")
-@click.option("--respond", "respond_", is_flag=True, help="run findings through the response gate "
-              "(acts only with response.mode: enforce; keep the cap across runs with --state)")
+@click.option("--respond", "respond_", is_flag=True, help="run findings through the response gate (acts only "
+              "with response.mode: enforce; cap and audit trail in --state, else the default state file)")
 def scan(paths: Sequence[str], config_path: str | None, state_path: str | None, fmt: str, output: str | None,
          fail_on: str, jobs: int, dead_letter: str | None, log_format: str, progress: bool | None,
          respond_: bool) -> None:

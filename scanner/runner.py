@@ -73,9 +73,14 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
     findings = agg.results()
     if respond:  # in-process, as the Lambda does: the same gate as `auditwarden respond`
         from scanner.respond.engine import Responder, stderr_log
+        from scanner.respond.ledger import default_state_path
 
-        findings, _ = Responder(config, state, execute=True, clients=respond_clients,
+        # the cap and audit trail persist even when the scan's own state is in memory
+        ledger = state if state_path else SqliteStore(default_state_path())
+        findings, _ = Responder(config, ledger, execute=True, clients=respond_clients,
                                 log=stderr_log).respond_all(findings)
+        if ledger is not state:
+            ledger.close()
     stats = batch.stats
     stats.seconds = time.perf_counter() - t0
     for f in findings:

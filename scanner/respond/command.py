@@ -7,10 +7,8 @@ to do; 1 refused (protected, capped, not ours, mode off); 2 error (a cloud call 
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -23,16 +21,6 @@ EXIT_OK, EXIT_REFUSED, EXIT_ERROR = 0, 1, 2
 
 class InputProblem(click.ClickException):
     exit_code = EXIT_ERROR
-
-
-def default_state_path() -> str:
-    """The cap and the audit trail must outlive one process: never an in-memory store by default."""
-    env = os.environ.get("AUDITWARDEN_STATE")
-    if env:
-        return env
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "auditwarden"
-    base.mkdir(parents=True, exist_ok=True)
-    return str(base / "state.sqlite")
 
 
 def _log_line(line: Mapping[str, Any]) -> None:
@@ -51,6 +39,7 @@ def _exit_for(decisions: list[Any]) -> int:
 def _responder(config_path: str | None, state_path: str | None, execute: bool) -> tuple[Any, Any]:
     from scanner.cli import _load_config
     from scanner.respond.engine import Responder
+    from scanner.respond.ledger import default_state_path
     from scanner.state.sqlite import SqliteStore
 
     config = _load_config(config_path)

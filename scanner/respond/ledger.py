@@ -9,6 +9,8 @@ compare-and-set, so concurrent processes cannot both take the last slot.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from scanner.model.finding import fingerprint
@@ -19,6 +21,16 @@ CAP_KEY = "respond:cap"
 HOUR = 3600.0
 #: compare-and-set attempts before the cap counts as unavailable (each retry means another writer won)
 CAS_ATTEMPTS = 64
+
+
+def default_state_path() -> str:
+    """The cap and the audit trail must outlive one process: never an in-memory store by default."""
+    env = os.environ.get("AUDITWARDEN_STATE")
+    if env:
+        return env
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "auditwarden"
+    base.mkdir(parents=True, exist_ok=True)
+    return str(base / "state.sqlite")
 
 
 def action_id(kind: str, target: str) -> str:

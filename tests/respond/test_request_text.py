@@ -9,14 +9,18 @@ findings. Only the key a caller actually authenticated with (`userIdentity.acces
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from click.testing import CliRunner
 
 from scanner.cli import cli
+from scanner.respond.ledger import CAP_KEY
+from scanner.state.sqlite import SqliteStore
 from tests.respond.conftest import OWN_ACCOUNT, key_status
 
 CONFIG = f"""
@@ -57,7 +61,8 @@ def intruder_role() -> dict[str, Any]:
                                                  "accountId": OWN_ACCOUNT, "userName": "intruder"}}}
 
 
-def test_key_ids_in_request_text_are_ignored(tmp_path: Path, make_user: Callable[[str], str], iam: Any) -> None:
+def test_key_ids_in_request_text_are_ignored(tmp_path: Path, make_user: Callable[[str], str], iam: Any,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     victim = make_user("victim")
     alice = make_user("alice")
     records = [
@@ -79,8 +84,9 @@ def test_key_ids_in_request_text_are_ignored(tmp_path: Path, make_user: Callable
     trail.write_text(json.dumps({"Records": records}))
     config = tmp_path / "auditwarden.yaml"
     config.write_text(CONFIG)
-    r = CliRunner().invoke(cli, ["scan", str(trail), "--config", str(config), "--respond",
-                                 "--state", str(tmp_path / "state.sqlite")])
+    ledger = tmp_path / "ledger.sqlite"
+    monkeypatch.setenv("AUDITWARDEN_STATE", str(ledger))  # no --state: the responder still keeps its trail
+    r = CliRunner().invoke(cli, ["scan", str(trail), "--config", str(config), "--respond"])
     assert r.exit_code == 1, r.stderr
     findings = [orjson.loads(line) for line in r.stdout.splitlines()]
     # every attacker record did produce a finding: the gate saw them and declined
@@ -93,3 +99,6 @@ def test_key_ids_in_request_text_are_ignored(tmp_path: Path, make_user: Callable
     assert [(f["event_ids"][0], f["response"]["target"], f["response"]["status"]) for f in acted] == \
         [("evt-5", alice, "executed")]
     assert f'"target":"{victim}"' not in r.stderr  # no decision about the victim's key was even logged
+    store = SqliteStore(str(ledger))
+    assert [a for _, a in store.get(CAP_KEY, time.time())] == [acted[0]["response"]["action_id"]]
+    store.close()
