@@ -212,3 +212,34 @@ def test_throttling_that_persists_is_reported(responder: Make, make_user: Callab
     assert key_status(iam, "ci-deployer", key) == "Active"
     rec = r.ledger.get(d.action_id, r.clock())
     assert rec is not None and [h["status"] for h in rec["history"]] == ["started", "failed"]
+
+
+def test_health_event_naming_two_keys_gets_a_decision_for_each(responder: Make, make_user: Callable[[str], str],
+                                                               iam: Any) -> None:
+    key = make_user("ci-deployer")
+    gone = "AKIARZPUZDIKKPWF4IX7"  # auditwarden:allow (moto-shaped key ID of no user)
+    f = Finding(id="h1", rule="aws.health.credentials_exposed", title="exposed", severity="critical",
+                category="secret", cloud="aws", account=OWN_ACCOUNT, principal="", action="aws.health:x",
+                resource=key, time="2026-11-30T00:00:00Z", evidence={"affected_keys": [key, gone]})
+    g, decisions = responder().respond(f)
+    assert [(d.target, d.status) for d in decisions] == [(key, m.EXECUTED), (gone, m.REFUSED)]
+    block = g.to_dict()["response"]
+    assert block["status"] == "executed" and [o["status"] for o in block["others"]] == ["refused"]
+    assert key_status(iam, "ci-deployer", key) == "Inactive"
+
+
+def test_role_revocation_already_covering_the_finding_is_a_no_op(responder: Make, iam: Any) -> None:
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName="gha-deploy", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    f = Finding(id="p1", rule="provenance.oidc_subject_mismatch", title="mismatch", severity="high",
+                category="provenance", cloud="aws", account=OWN_ACCOUNT, principal=arn, action="ecr:PutImage",
+                resource="r", time="2026-11-30T09:00:00Z", evidence={"principal_type": "AssumedRole"})
+    r = responder()
+    _, (first,) = r.respond(f)
+    assert first.status == m.EXECUTED
+    _, (second,) = r.respond(f.with_(id="p2"))  # another deploy of the same session, an hour earlier's revocation
+    assert second.status == m.ALREADY_DONE
+    later = f.with_(id="p3", time="2099-01-01T00:00:00Z")  # a session issued after the revocation: stamp again
+    _, (third,) = r.respond(later)
+    assert third.status == m.EXECUTED
