@@ -50,14 +50,22 @@ class Ledger:
         return rec if isinstance(rec, dict) else None
 
     def record(self, aid: str, req: Request, now: float, **decision: Any) -> dict[str, Any]:
-        """Append a decision to the action's history and make it the current one."""
-        rec = self.get(aid, now) or {"action_id": aid, "kind": req.kind, "target": req.target, "history": []}
+        """Append a decision to the action's history and make it the current one (compare-and-set, so
+        two processes deciding on the same target both land in the history)."""
         entry = {"time": now, "finding_id": req.finding_id, "rule": req.rule, "signal": req.signal,
                  **({"reason_given": req.reason} if req.reason else {}), **decision}
-        rec["history"] = [*rec["history"], entry][-50:]  # bounded: a flapping finding must not grow it forever
-        rec.update({k: v for k, v in decision.items() if k != "reason"})
-        rec["status"], rec["reason"] = decision.get("status", ""), decision.get("reason", "")
-        self.state.put(_key(aid), rec, now)
+        rec: dict[str, Any] = {}
+        for _ in range(CAS_ATTEMPTS):
+            current = self.get(aid, now)
+            rec = dict(current) if current else {"action_id": aid, "kind": req.kind, "target": req.target,
+                                                 "history": []}
+            rec["history"] = [*rec["history"], entry][-50:]  # bounded: a flapping finding must not grow it
+            rec.update({k: v for k, v in decision.items() if k != "reason"})
+            rec["status"], rec["reason"] = decision.get("status", ""), decision.get("reason", "")
+            if self.state.compare_and_set(_key(aid), current, rec, now):
+                break
+        else:  # never lose a decision to contention: the last word is written as it stands
+            self.state.put(_key(aid), rec, now)
         return rec
 
     def cap_room(self, limit: int, now: float, aid: str) -> bool:
