@@ -11,9 +11,26 @@ from scanner.state import MemoryStore, SqliteStore
 from scanner.state.base import StateStore
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def _dynamodb(request: pytest.FixtureRequest) -> StateStore:
+    import boto3
+
+    from scanner.state.dynamodb import DynamoStore, create_table
+
+    request.getfixturevalue("aws_endpoint")  # moto's server, boto3 pointed at it
+    client = boto3.client("dynamodb")
+    create_table(client, "auditwarden-state")
+    return DynamoStore(client, "auditwarden-state")
+
+
+@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
-    s: StateStore = MemoryStore() if request.param == "memory" else SqliteStore(str(tmp_path / "state.sqlite"))
+    s: StateStore
+    if request.param == "memory":
+        s = MemoryStore()
+    elif request.param == "sqlite":
+        s = SqliteStore(str(tmp_path / "state.sqlite"))
+    else:
+        s = _dynamodb(request)
     yield s
     s.close()
 
