@@ -12,7 +12,7 @@ from tests.conftest import AUDIT
 
 FORMATS = AUDIT / "formats"
 #: ../shared beside the repository (a worktree sits one level deeper than the main checkout).
-SHARED_FORMATS = next((p / "shared" / "data" / "audit" / "formats" for p in Path(__file__).resolve().parents[2:4]
+SHARED_FORMATS = next((p / "shared" / "data" / "audit" / "formats" for p in Path(__file__).resolve().parents[3:5]
                        if (p / "shared").is_dir()), Path("/nonexistent"))
 STOP_LOGGING_ID = "10163ed2-2253-469d-a5ee-cbc6651f8934"
 
