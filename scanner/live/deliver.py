@@ -44,8 +44,9 @@ def _send_with_retry(sink: Sink, f: Finding, attempts: int, backoff: float, slee
 
 def deliver(findings: Iterable[Finding], sinks: Sequence[tuple[SinkSpec, Sink]], state: StateStore, now: float,
             ttl_seconds: float, attempts: int, backoff: float,
-            sleep: Callable[[float], None] = time.sleep) -> Delivery:
-    out = Delivery()
+            sleep: Callable[[float], None] = time.sleep, out: Delivery | None = None) -> Delivery:
+    """Counts go into `out` as they happen, so a caller still sees them when a sink raises."""
+    out = out if out is not None else Delivery()
     for f in findings:
         for spec, sink in sinks:
             if SEVERITY_RANK[f.severity] < SEVERITY_RANK[spec.min_severity]:

@@ -21,7 +21,7 @@ from scanner.detect.aggregate import Aggregator
 from scanner.detectors import build_detectors
 from scanner.live.clients import Clients
 from scanner.live.configcache import ConfigCache
-from scanner.live.deliver import deliver
+from scanner.live.deliver import Delivery, deliver
 from scanner.live.heartbeat import Heartbeat, silence_findings
 from scanner.live.metrics import Invocation
 from scanner.live.nightly import run_jobs
@@ -142,11 +142,14 @@ class Runtime:
             inv.findings[f.severity] += 1
             if f.response is not None and f.response.mode == "enforce":
                 inv.revocations += 1
-        d = deliver(findings, w.sinks, self.state, self.clock(), s.dedup_days * DAY, s.sink_attempts,
-                    s.sink_backoff_seconds, self.sleep)
-        inv.delivered += d.sent
-        inv.duplicates += d.duplicates
-        inv.sink_retries += d.retries
+        d = Delivery()
+        try:
+            deliver(findings, w.sinks, self.state, self.clock(), s.dedup_days * DAY, s.sink_attempts,
+                    s.sink_backoff_seconds, self.sleep, d)
+        finally:
+            inv.delivered += d.sent
+            inv.duplicates += d.duplicates
+            inv.sink_retries += d.retries
 
     def nightly(self) -> tuple[dict[str, Any], Invocation]:
         """Silent sources become tamper findings (delivered like any other), then the batch jobs run."""
