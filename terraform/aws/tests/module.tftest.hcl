@@ -98,12 +98,14 @@ run "event_function_routes_and_state" {
   }
 }
 
-run "s3_trail_ingest" {
+run "everything_switched_on" {
   command = apply
 
   variables {
     enable_s3_ingest  = true
     trail_bucket_name = "acme-cloudtrail"
+    responders        = ["aws_key_disable"]
+    nightly_image_uri = "111122223333.dkr.ecr.us-east-1.amazonaws.com/auditwarden-nightly:1"
   }
 
   assert {
@@ -122,18 +124,13 @@ run "s3_trail_ingest" {
     condition     = contains(flatten([for s in data.aws_iam_policy_document.function.statement : s.resources]), "arn:aws:s3:::acme-cloudtrail/AWSLogs/*")
     error_message = "reads trail objects of that bucket only"
   }
-}
-
-run "responders_add_only_their_actions" {
-  command = plan
-
-  variables {
-    responders = ["aws_key_disable"]
-  }
-
   assert {
     condition     = toset(one([for s in data.aws_iam_policy_document.function.statement : s.actions if s.sid == "Responders"])) == toset(["iam:ListAccessKeys", "iam:UpdateAccessKey"])
-    error_message = "only the key-disabling actions"
+    error_message = "a responder adds only its own actions"
+  }
+  assert {
+    condition     = aws_scheduler_schedule.nightly.target[0].arn == aws_lambda_function.nightly[0].arn
+    error_message = "with the nightly artifact the schedule invokes it"
   }
 }
 
@@ -145,17 +142,4 @@ run "unknown_responder_refused" {
   }
 
   expect_failures = [var.responders]
-}
-
-run "nightly_image" {
-  command = apply
-
-  variables {
-    nightly_image_uri = "111122223333.dkr.ecr.us-east-1.amazonaws.com/auditwarden-nightly:1"
-  }
-
-  assert {
-    condition     = aws_scheduler_schedule.nightly.target[0].arn == aws_lambda_function.nightly[0].arn
-    error_message = "with the nightly artifact the schedule invokes it"
-  }
 }
