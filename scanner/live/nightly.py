@@ -20,7 +20,7 @@ NIGHTLY_JOBS: dict[str, str] = {
     "anomaly": "scanner.anomaly.nightly",
 }
 
-NEEDS_ARTIFACT = ("not in this package: deploy the nightly artifact (image built from dist/nightly.Dockerfile, "
+NEEDS_ARTIFACT = ("not in this package: deploy the nightly artifact (the image of packaging/nightly.Dockerfile, "
                   "auditwarden[report,anomaly]) and point the schedule at it")
 
 

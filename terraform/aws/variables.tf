@@ -59,7 +59,7 @@ variable "trail_bucket_name" {
 }
 
 variable "nightly_image_uri" {
-  description = "ECR image of the nightly artifact (report + anomaly, built from dist/nightly.Dockerfile). Empty: the schedule invokes the event function, which checks heartbeats only."
+  description = "ECR image of the nightly artifact (report + anomaly, built from packaging/nightly.Dockerfile). Empty: the schedule invokes the event function, which checks heartbeats only."
   type        = string
   default     = ""
 }
