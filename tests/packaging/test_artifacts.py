@@ -36,7 +36,7 @@ def test_cloud_function_source_zip() -> None:
         names = set(z.namelist())
         reqs = z.read("requirements.txt").decode()
         main = z.read("main.py").decode()
-    assert "scanner/handlers/aws_lambda.py" in names and "scanner/_rules/catalogs/deploy.yaml" in names
+    assert "scanner/handlers/gcp_function.py" in names and "scanner/_rules/catalogs/deploy.yaml" in names
     assert "functions-framework" in reqs and "google-cloud-firestore" in reqs
     assert "import receive" in main
 
