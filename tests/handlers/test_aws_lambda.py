@@ -228,3 +228,17 @@ def test_heartbeat_silence_becomes_one_tamper_finding(capsys: pytest.CaptureFixt
     clock[0] = t_event + 31 * 3600  # the next night: the same gap is not reported again
     handle({"auditwarden": "nightly"}, Context(), rt)
     assert stdout_lines(capsys)[0] == []
+
+
+def test_redelivery_to_a_cold_container_is_deduplicated_in_dynamodb(
+        aws_endpoint: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from scanner.state.dynamodb import create_table
+
+    create_table(boto3.client("dynamodb"), "aw-state")
+    event = {"Records": [sqs_record("m-1", json.dumps(load("aws_3_eventbridge_aws_api_call_via_cloudtrail.json")))]}
+    handle(event, Context(), Runtime(Options(state="dynamodb:aw-state")))
+    first, _ = stdout_lines(capsys)
+    assert first
+    handle(event, Context(), Runtime(Options(state="dynamodb:aw-state")))  # another container
+    again, logs = stdout_lines(capsys)
+    assert again == [] and logs[0]["duplicates"] == len(first)

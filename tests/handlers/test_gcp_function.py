@@ -119,3 +119,17 @@ def test_nightly_message_from_cloud_scheduler(capsys: pytest.CaptureFixture[str]
     assert client().post("/", json=ce, headers=HEADERS).status_code == 200
     _, logs = stdout_lines(capsys)
     assert logs[0]["trigger"] == "nightly"
+
+
+def test_redelivery_after_a_cold_start_finds_the_delivery_in_firestore(
+        wired_source: Path, firestore_client: Any, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("AUDITWARDEN_STATE", "firestore:auditwarden-state")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "acme-sec")
+    entry = json.loads((FORMATS / "gcp_1_logentry_auditlog.json").read_text())
+    ce = pubsub_event(json.dumps(entry).encode())
+    assert client(wired_source).post("/", json=ce, headers=HEADERS).status_code == 200
+    assert len(stdout_lines(capsys)[0]) == 1
+    assert client(wired_source).post("/", json=ce, headers=HEADERS).status_code == 200  # a new instance
+    again, logs = stdout_lines(capsys)
+    assert again == [] and logs[0]["duplicates"] == 1

@@ -22,15 +22,24 @@ def _dynamodb(request: pytest.FixtureRequest) -> StateStore:
     return DynamoStore(client, "auditwarden-state")
 
 
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
+def _firestore(request: pytest.FixtureRequest) -> StateStore:
+    pytest.importorskip("google.cloud.firestore", reason="the [gcp] extra is not installed")
+    from scanner.state.firestore import FirestoreStore
+
+    return FirestoreStore(request.getfixturevalue("firestore_client"), "auditwarden-state")
+
+
+@pytest.fixture(params=["memory", "sqlite", "dynamodb", "firestore"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
     s: StateStore
     if request.param == "memory":
         s = MemoryStore()
     elif request.param == "sqlite":
         s = SqliteStore(str(tmp_path / "state.sqlite"))
-    else:
+    elif request.param == "dynamodb":
         s = _dynamodb(request)
+    else:
+        s = _firestore(request)
     yield s
     s.close()
 
