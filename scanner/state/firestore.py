@@ -3,14 +3,15 @@
 Document fields: `v` (the value as canonical JSON, sorted keys) and `exp` (expiry, epoch seconds, or
 null). Conditional writes use Firestore preconditions: `create` (document must not exist) and
 `last_update_time` (nobody wrote since we read), so put-if-absent and compare-and-set are atomic
-without a transaction. A Firestore TTL policy on a timestamp field can sweep expired documents;
-reads check `exp` themselves either way. Keys are hashed into document ids: a key may hold "/",
+without a transaction. A Firestore TTL policy on `expire_at` (terraform/gcp sets it) sweeps expired
+documents; reads check `exp` themselves either way, since the sweep runs late. Keys are hashed into document ids: a key may hold "/",
 which Firestore reads as a path separator.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -33,7 +34,11 @@ class FirestoreStore:
         self._conflicts = (exceptions.Conflict, exceptions.FailedPrecondition, exceptions.AlreadyExists)
 
     def _fields(self, key: str, value: Any, now: float, ttl: float | None) -> dict[str, Any]:
-        return {"k": key, "v": _dump(value), "exp": now + ttl if ttl is not None else None}
+        # `exp` (a number) is what reads compare; `expire_at` (a timestamp) is what a Firestore TTL
+        # policy can sweep — TTL policies accept timestamp fields only.
+        exp = now + ttl if ttl is not None else None
+        return {"k": key, "v": _dump(value), "exp": exp,
+                "expire_at": datetime.fromtimestamp(exp, UTC) if exp is not None else None}
 
     def _read(self, key: str, now: float) -> tuple[Any, Any | None, bool]:
         """(snapshot, live value or None, exists at all)."""
