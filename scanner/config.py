@@ -1,4 +1,5 @@
-"""One typed configuration object, loaded from a file, AUDITWARDEN_CONFIG (path, s3://, gs://, ssm:, secrets), or defaults.
+"""One typed configuration object, loaded from a file, AUDITWARDEN_CONFIG (path, s3://, gs://, ssm:, a secret),
+or defaults.
 
 Every threshold lives here or in the section its owner validates, never as a literal in detection code.
 This module knows only the core sections (detector switches, aggregation, limits, trusted parties,
@@ -13,7 +14,7 @@ import os
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from scanner.sources.limits import Limits
 from scanner.yamlio import LineDict, YamlError, load_text
@@ -197,14 +198,14 @@ class ConfigClients:
     secretmanager: Factory | None = None  # GCP Secret Manager: SecretManagerServiceClient
 
 
-def _boto3(service: str) -> Any:
+def _aws(service: Literal["s3", "ssm", "secretsmanager"]) -> Any:
     import boto3
 
     return boto3.client(service)
 
 
 def _gcs_client() -> Any:
-    from google.cloud import storage
+    from google.cloud import storage  # type: ignore[attr-defined]  # (no type information shipped)
 
     return storage.Client()
 
@@ -221,15 +222,15 @@ def _fetch(location: str, clients: ConfigClients | None = None) -> str:
     c = clients or ConfigClients()
     if location.startswith("s3://"):
         bucket, _, key = location[5:].partition("/")
-        client = c.s3() if c.s3 else _boto3("s3")
+        client = c.s3() if c.s3 else _aws("s3")
         body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
         return str(body.decode("utf-8"))
     if location.startswith("ssm:"):
-        client = c.ssm() if c.ssm else _boto3("ssm")
+        client = c.ssm() if c.ssm else _aws("ssm")
         resp = client.get_parameter(Name=location[4:], WithDecryption=True)
         return str(resp["Parameter"]["Value"])
     if location.startswith("secretsmanager:"):
-        client = c.secretsmanager() if c.secretsmanager else _boto3("secretsmanager")
+        client = c.secretsmanager() if c.secretsmanager else _aws("secretsmanager")
         return str(client.get_secret_value(SecretId=location[len("secretsmanager:"):])["SecretString"])
     if location.startswith("gs://"):
         bucket, _, name = location[5:].partition("/")

@@ -53,7 +53,7 @@ def _encoder(cls: type) -> Callable[[Any], bytes]:
     return lambda msg: msg.SerializeToString()  # type: ignore[no-any-return]
 
 
-class Abort(Exception):  # noqa: N818 - it is what the server does
+class Abort(Exception):
     """Raised by a fake's handler to answer with a gRPC status (a failed precondition, a conflict)."""
 
     def __init__(self, code: grpc.StatusCode, message: str) -> None:
@@ -72,7 +72,10 @@ class GrpcFake:
         self.calls: list[tuple[str, Any]] = []
         self._fail: dict[str, list[grpc.StatusCode]] = defaultdict(list)
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        handlers = {name: (grpc.unary_stream_rpc_method_handler if rpc.stream else grpc.unary_unary_rpc_method_handler)(
+        def handler(rpc: Rpc) -> Any:
+            return grpc.unary_stream_rpc_method_handler if rpc.stream else grpc.unary_unary_rpc_method_handler
+
+        handlers = {name: handler(rpc)(
             self._wrap(name, rpc.fn), request_deserializer=_decoder(rpc.request),
             response_serializer=_encoder(rpc.response)) for name, rpc in self.rpcs().items()}
         self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(self.service, handlers),))

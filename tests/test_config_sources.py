@@ -85,6 +85,6 @@ def test_gcp_secret_manager_latest_version(secret_manager: FakeSecretManager) ->
 def test_unreachable_store_names_the_location(secret_manager: FakeSecretManager) -> None:
     from scanner.yamlio import YamlError
 
-    with pytest.raises(YamlError, match="secretmanager:projects/acme-sec/secrets/missing.*cannot fetch"):
+    with pytest.raises(YamlError, match=r"secretmanager:projects/acme-sec/secrets/missing.*cannot fetch"):
         load_settings("secretmanager:projects/acme-sec/secrets/missing",
                       ConfigClients(secretmanager=secret_manager.client))

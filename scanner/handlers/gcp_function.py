@@ -67,7 +67,7 @@ def _dead_letter(rt: Runtime, doc: Mapping[str, Any], result: UnitResult) -> Non
     try:
         sink.publish(orjson.dumps(doc), reasons=",".join(reasons)[:1024], origin=str(doc.get("id", ""))[:1024])
     except Exception as e:  # not stored anywhere yet: the platform must redeliver it
-        raise DeliveryFailed(f"dead-letter topic unreachable ({type(e).__name__}); message will be redelivered") from None
+        raise DeliveryFailed(f"dead-letter topic unreachable ({type(e).__name__}); the message comes back") from None
 
 
 def handle_cloud_event(cloud_event: Any, rt: Runtime) -> dict[str, Any]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scanner.config import ConfigClients
@@ -12,17 +12,26 @@ from scanner.config import ConfigClients
 Factory = Callable[[], Any]
 
 
-def _boto3(service: str) -> Factory:
-    def make() -> Any:
-        import boto3
+def _s3() -> Any:
+    import boto3
 
-        return boto3.client(service)
+    return boto3.client("s3")
 
-    return make
+
+def _sns() -> Any:
+    import boto3
+
+    return boto3.client("sns")
+
+
+def _dynamodb() -> Any:
+    import boto3
+
+    return boto3.client("dynamodb")
 
 
 def _publisher() -> Any:
-    from google.cloud import pubsub_v1
+    from google.cloud import pubsub_v1  # type: ignore[attr-defined]  # (no type information shipped)
 
     return pubsub_v1.PublisherClient()
 
@@ -35,9 +44,9 @@ def _firestore() -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Clients:
-    s3: Factory = _boto3("s3")
-    sns: Factory = _boto3("sns")
-    dynamodb: Factory = _boto3("dynamodb")
+    s3: Factory = _s3
+    sns: Factory = _sns
+    dynamodb: Factory = _dynamodb
     pubsub: Factory = _publisher
     firestore: Factory = _firestore
-    config: ConfigClients = ConfigClients()
+    config: ConfigClients = field(default_factory=ConfigClients)

@@ -1,11 +1,12 @@
 """Firestore state for the Cloud Function: one document per key in a collection.
 
-Document fields: `v` (the value as canonical JSON, sorted keys) and `exp` (expiry, epoch seconds, or
-null). Conditional writes use Firestore preconditions: `create` (document must not exist) and
-`last_update_time` (nobody wrote since we read), so put-if-absent and compare-and-set are atomic
-without a transaction. A Firestore TTL policy on `expire_at` (terraform/gcp sets it) sweeps expired
-documents; reads check `exp` themselves either way, since the sweep runs late. Keys are hashed into document ids: a key may hold "/",
-which Firestore reads as a path separator.
+Document fields: `v` (the value as canonical JSON, sorted keys), `exp` (expiry, epoch seconds, or
+null) and `expire_at` (the same as a timestamp). Conditional writes use Firestore preconditions:
+`create` (document must not exist) and `last_update_time` (nobody wrote since we read), so
+put-if-absent and compare-and-set are atomic without a transaction. A Firestore TTL policy on
+`expire_at` (terraform/gcp sets it) sweeps expired documents; reads check `exp` themselves either
+way, since the sweep runs late. Keys are hashed into document ids: a key may hold "/", which
+Firestore reads as a path separator.
 """
 
 from __future__ import annotations

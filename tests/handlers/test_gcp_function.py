@@ -79,8 +79,9 @@ def wired_source(tmp_path: Path, pubsub: FakePublisher, monkeypatch: pytest.Monk
         "from scanner.handlers.gcp_function import handle_cloud_event\n"
         "from scanner.handlers.env import options_from\nfrom scanner.live.clients import Clients\n"
         "from scanner.live.runtime import Runtime\nimport os\n"
-        "def _pub():\n    return pubsub_v1.PublisherClient(batch_settings=pubsub_v1.types.BatchSettings(max_messages=1),"
-        " transport=PublisherGrpcTransport(channel=grpc.insecure_channel(os.environ['FAKE_PUBSUB'])))\n"
+        "def _pub():\n    return pubsub_v1.PublisherClient("
+        "batch_settings=pubsub_v1.types.BatchSettings(max_messages=1),\n"
+        "        transport=PublisherGrpcTransport(channel=grpc.insecure_channel(os.environ['FAKE_PUBSUB'])))\n"
         "RT = Runtime(options_from(os.environ), Clients(pubsub=_pub))\n"
         "def receive(cloud_event):\n    handle_cloud_event(cloud_event, RT)\n")
     monkeypatch.setenv("FAKE_PUBSUB", pubsub.address)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -48,8 +47,8 @@ def test_sns_sink_publishes_the_finding_json_with_filterable_attributes(aws_endp
 
 def test_slack_webhook_gets_escaped_text(httpserver: HTTPServer, tmp_path: Path) -> None:
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
-    rt = runtime(tmp_path, "serverless:\n  sinks:\n    - {type: webhook, format: slack, url: '%s'}\n"
-                 % httpserver.url_for("/hook"))
+    hook = httpserver.url_for("/hook")
+    rt = runtime(tmp_path, f"serverless:\n  sinks:\n    - {{type: webhook, format: slack, url: '{hook}'}}\n")
     handle(load(EVENT), Context(), rt)
     (req, _), = httpserver.log
     text = req.get_json()["text"]
@@ -65,16 +64,17 @@ def test_slack_text_neutralises_mentions_links_and_control_characters() -> None:
 
 
 def test_min_severity_per_sink(httpserver: HTTPServer, tmp_path: Path) -> None:
-    rt = runtime(tmp_path, "serverless:\n  sinks:\n    - {type: webhook, min_severity: critical, url: '%s'}\n"
-                 % httpserver.url_for("/hook"))
+    hook = httpserver.url_for("/hook")
+    rt = runtime(tmp_path, f"serverless:\n  sinks:\n    - {{type: webhook, min_severity: critical, url: '{hook}'}}\n")
     handle(load(EVENT), Context(), rt)  # a high finding
     assert httpserver.log == []
 
 
 def test_a_failing_sink_keeps_the_finding_until_redelivery_succeeds(
         httpserver: HTTPServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = ("serverless:\n  sink_attempts: 2\n  sinks:\n    - {type: stdout}\n"
-              "    - {type: webhook, url: '%s'}\n") % httpserver.url_for("/hook")
+    hook = httpserver.url_for("/hook")
+    config = (f"serverless:\n  sink_attempts: 2\n  sinks:\n    - {{type: stdout}}\n"
+              f"    - {{type: webhook, url: '{hook}'}}\n")
     rt = runtime(tmp_path, config)
     event = {"Records": [sqs_record("m-1", json.dumps(load(EVENT)))]}
     httpserver.expect_ordered_request("/hook").respond_with_data("down", status=503)
@@ -95,8 +95,8 @@ def test_an_async_event_whose_sink_fails_raises_for_the_lambda_dlq(httpserver: H
     from scanner.handlers.aws_lambda import UnitFailed
 
     httpserver.expect_request("/hook").respond_with_data("no", status=500)
-    rt = runtime(tmp_path, "serverless:\n  sink_attempts: 1\n  sinks:\n    - {type: webhook, url: '%s'}\n"
-                 % httpserver.url_for("/hook"))
+    hook = httpserver.url_for("/hook")
+    rt = runtime(tmp_path, f"serverless:\n  sink_attempts: 1\n  sinks:\n    - {{type: webhook, url: '{hook}'}}\n")
     with pytest.raises(UnitFailed, match="sink webhook failed"):
         handle(load(EVENT), Context(), rt)
 

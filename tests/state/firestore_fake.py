@@ -34,7 +34,8 @@ class FakeFirestore(GrpcFake):
 
     def _now(self) -> timestamp_pb2.Timestamp:
         self._tick += 1
-        return timestamp_pb2.Timestamp(seconds=1_800_000_000 + self._tick // 1_000_000, nanos=(self._tick % 1_000_000) * 1000)
+        return timestamp_pb2.Timestamp(seconds=1_800_000_000 + self._tick // 1_000_000,
+                                       nanos=(self._tick % 1_000_000) * 1000)
 
     def rpcs(self) -> Mapping[str, Rpc]:
         def batch_get(req: Any) -> Iterator[Any]:
