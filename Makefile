@@ -34,7 +34,7 @@ $(CHECKOV_VENV)/.installed:
 	touch $@
 
 checkov: $(CHECKOV_VENV)/.installed
-	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --quiet --compact
+	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --quiet --compact --skip-download
 
 # Event-function zip (Lambda), Cloud Function source zip and the wheel of the nightly image, in dist/.
 package: $(STAMP)

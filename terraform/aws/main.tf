@@ -27,8 +27,10 @@ resource "aws_ssm_parameter" "config" {
   description = "auditwarden.yaml read by the functions at run time (re-read every config_ttl_seconds)."
   type        = "SecureString" # webhook URLs (Slack) are credentials
   tier        = "Advanced"     # room for a real config (up to 8 KB)
-  value       = local.config_yaml
-  tags        = var.tags
+  key_id      = var.kms_key_arn != "" ? var.kms_key_arn : null
+  # checkov:skip=CKV_AWS_337:encrypted with the AWS-managed aws/ssm key unless kms_key_arn names a CMK (a CMK is a cost and a key policy the operator owns)
+  value = local.config_yaml
+  tags  = var.tags
 
   lifecycle {
     ignore_changes = [value] # edits made in SSM to flip a switch survive the next apply
@@ -57,8 +59,11 @@ resource "aws_dynamodb_table" "state" {
   }
 
   server_side_encryption {
-    enabled = true
+    enabled     = true
+    kms_key_arn = var.kms_key_arn != "" ? var.kms_key_arn : null
   }
+
+  # checkov:skip=CKV_AWS_119:encrypted with the AWS-owned DynamoDB key unless kms_key_arn names a CMK; it holds finding ids, session links and timestamps
 }
 
 # ------------------------------------------------------------------ findings out
@@ -102,7 +107,10 @@ resource "aws_sqs_queue_policy" "dlq" {
 resource "aws_cloudwatch_log_group" "function" {
   name              = "/aws/lambda/${var.name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn != "" ? var.kms_key_arn : null
   tags              = var.tags
+
+  # checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts at rest by default; kms_key_arn adds a CMK (its key policy must allow logs.amazonaws.com)
 }
 
 data "aws_iam_policy_document" "assume_lambda" {

@@ -76,6 +76,9 @@ resource "aws_iam_role_policy" "scheduler" {
 resource "aws_scheduler_schedule" "nightly" {
   name                = "${var.name}-nightly"
   schedule_expression = var.nightly_schedule
+  kms_key_arn         = var.kms_key_arn != "" ? var.kms_key_arn : null
+
+  # checkov:skip=CKV_AWS_297:the schedule's input is the constant {"auditwarden": "nightly"}; a CMK is used when kms_key_arn is set
 
   flexible_time_window {
     mode                      = "FLEXIBLE"

@@ -104,3 +104,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key for the config parameter, state table, logs and schedule. Empty: AWS-managed keys."
+  type        = string
+  default     = ""
+}
