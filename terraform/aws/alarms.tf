@@ -4,27 +4,15 @@ locals {
   alarm_to = concat([aws_sns_topic.findings.arn], var.alarm_actions)
 }
 
-resource "aws_cloudwatch_metric_alarm" "errors" {
-  alarm_name          = "${var.name}-errors"
-  alarm_description   = "The event function failed invocations (events retried, then dead-lettered)."
+resource "aws_cloudwatch_metric_alarm" "function" {
+  for_each = {
+    errors    = { metric = "Errors", description = "The event function failed invocations (events retried, then dead-lettered)." }
+    throttles = { metric = "Throttles", description = "The event function is throttled (reserved concurrency too low for the event rate)." }
+  }
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
   namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.events.function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_to
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "throttles" {
-  alarm_name          = "${var.name}-throttles"
-  alarm_description   = "The event function is throttled (reserved concurrency too low for the event rate)."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
+  metric_name         = each.value.metric
   dimensions          = { FunctionName = aws_lambda_function.events.function_name }
   statistic           = "Sum"
   period              = 300

@@ -85,18 +85,12 @@ resource "google_project_iam_member" "function_event_receiver" {
   member  = google_service_account.function.member
 }
 
-resource "google_pubsub_topic_iam_member" "function_findings" {
-  project = var.project_id
-  topic   = google_pubsub_topic.findings.name
-  role    = "roles/pubsub.publisher"
-  member  = google_service_account.function.member
-}
-
-resource "google_pubsub_topic_iam_member" "function_dead_letter" {
-  project = var.project_id
-  topic   = google_pubsub_topic.dead_letter.name
-  role    = "roles/pubsub.publisher"
-  member  = google_service_account.function.member
+resource "google_pubsub_topic_iam_member" "function_publishes" {
+  for_each = { findings = google_pubsub_topic.findings.name, dead_letter = google_pubsub_topic.dead_letter.name }
+  project  = var.project_id
+  topic    = each.value
+  role     = "roles/pubsub.publisher"
+  member   = google_service_account.function.member
 }
 
 resource "google_secret_manager_secret_iam_member" "function_config" {
