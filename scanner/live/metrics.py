@@ -36,6 +36,8 @@ class Invocation:
     latency_ms: float = 0.0
     config_source: str = ""
     errors: list[str] = field(default_factory=list)
+    #: the first few rejections, where and why (never the sample: it is attacker text and may hold secrets)
+    rejected: list[dict[str, str]] = field(default_factory=list)
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -46,6 +48,7 @@ class Invocation:
             "findings": {s: self.findings.get(s, 0) for s in reversed(SEVERITIES)},
             "delivered": self.delivered, "duplicates": self.duplicates, "sink_retries": self.sink_retries,
             "revocations": self.revocations, "latency_ms": round(self.latency_ms, 3), "errors": self.errors[:10],
+            "rejected": self.rejected,
         }
 
 

@@ -37,6 +37,8 @@ from scanner.state.base import StateStore
 from scanner.state.locate import open_store
 
 DAY = 86400.0
+#: Rejections named in the invocation line (all are counted; the unit itself goes to the DLQ whole).
+MAX_LOGGED_REJECTIONS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,8 @@ class Runtime:
         inv.skipped.update(st.skipped)
         for r in res.rejected:
             inv.dropped[r.reason] += 1
+            if len(inv.rejected) < MAX_LOGGED_REJECTIONS:
+                inv.rejected.append({"origin": r.origin[:300], "reason": r.reason, "detail": r.detail[:300]})
         try:
             self._deliver(w, findings, inv)
         except SinkError as e:

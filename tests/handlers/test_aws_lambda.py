@@ -107,6 +107,8 @@ def test_sqs_batch_returns_exactly_the_undecodable_message(capsys: pytest.Captur
     findings, logs = stdout_lines(capsys)
     assert any(f["rule"] == "aws.cloudtrail.logging_stopped" for f in findings)
     assert logs[0]["units"] == 2 and logs[0]["failed_units"] == 1 and logs[0]["dropped"] == {"not_json": 1}
+    (where,) = logs[0]["rejected"]
+    assert where["origin"] == "bad-1#sqs:bad-1" and where["reason"] == "not_json" and "truncated" not in str(where)
 
 
 def test_sqs_message_of_an_unknown_shape_is_not_acknowledged(capsys: pytest.CaptureFixture[str]) -> None:
