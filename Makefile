@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench venv clean package routes checkov
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,27 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 
-lint: $(STAMP)
-	$(BIN)/ruff check scanner tests bench
+lint: $(STAMP) checkov
+	$(BIN)/ruff check scanner tests bench packaging
 	$(BIN)/mypy --strict scanner
+
+# checkov lives in its own venv: its pinned dependencies must not steer the project's.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install -q checkov
+	touch $@
+
+checkov: $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov -d terraform --framework terraform --quiet --compact --skip-download
+
+# Event-function zip (Lambda), Cloud Function source zip and the wheel of the nightly image, in dist/.
+package: $(STAMP)
+	$(BIN)/python packaging/build.py
+
+# EventBridge routes for terraform/aws, generated from the rule pack and the deploy catalog.
+routes: $(STAMP)
+	$(BIN)/python -m scanner.live.routes > terraform/aws/routes.tf.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -1,4 +1,5 @@
-"""One typed configuration object, loaded from a file, AUDITWARDEN_CONFIG (path, s3://, ssm:), or defaults.
+"""One typed configuration object, loaded from a file, AUDITWARDEN_CONFIG (path, s3://, gs://, ssm:, a secret),
+or defaults.
 
 Every threshold lives here or in the section its owner validates, never as a literal in detection code.
 This module knows only the core sections (detector switches, aggregation, limits, trusted parties,
@@ -10,10 +11,10 @@ Errors name the file and line.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from scanner.sources.limits import Limits
 from scanner.yamlio import LineDict, YamlError, load_text
@@ -207,18 +208,65 @@ def parse_config(text: str, path: str, owned: Collection[str] | None = None) -> 
     )
 
 
-def _fetch(location: str) -> str:
-    if location.startswith("s3://"):
-        import boto3
+Factory = Callable[[], Any]
 
+
+@dataclass(frozen=True, slots=True)
+class ConfigClients:
+    """Where configuration is fetched from, as client factories: defaults import their SDK lazily (only the
+    scheme in use pays for it); tests pass clients pointed at local servers."""
+
+    s3: Factory | None = None
+    ssm: Factory | None = None
+    secretsmanager: Factory | None = None  # AWS Secrets Manager
+    gcs: Factory | None = None  # google.cloud.storage.Client
+    secretmanager: Factory | None = None  # GCP Secret Manager: SecretManagerServiceClient
+
+
+def _aws(service: Literal["s3", "ssm", "secretsmanager"]) -> Any:
+    import boto3
+
+    return boto3.client(service)
+
+
+def _gcs_client() -> Any:
+    from google.cloud import storage  # type: ignore[attr-defined]  # (no type information shipped)
+
+    return storage.Client()
+
+
+def _secretmanager_client() -> Any:
+    from google.cloud import secretmanager
+
+    return secretmanager.SecretManagerServiceClient()
+
+
+def _fetch(location: str, clients: ConfigClients | None = None) -> str:
+    """The configuration text at `location`: a path, s3://bucket/key, gs://bucket/object, ssm:NAME,
+    secretsmanager:NAME-OR-ARN (AWS), or secretmanager:projects/P/secrets/S[/versions/V] (GCP)."""
+    c = clients or ConfigClients()
+    if location.startswith("s3://"):
         bucket, _, key = location[5:].partition("/")
-        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        client = c.s3() if c.s3 else _aws("s3")
+        body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
         return str(body.decode("utf-8"))
     if location.startswith("ssm:"):
-        import boto3
-
-        resp = boto3.client("ssm").get_parameter(Name=location[4:], WithDecryption=True)
+        client = c.ssm() if c.ssm else _aws("ssm")
+        resp = client.get_parameter(Name=location[4:], WithDecryption=True)
         return str(resp["Parameter"]["Value"])
+    if location.startswith("secretsmanager:"):
+        client = c.secretsmanager() if c.secretsmanager else _aws("secretsmanager")
+        return str(client.get_secret_value(SecretId=location[len("secretsmanager:"):])["SecretString"])
+    if location.startswith("gs://"):
+        bucket, _, name = location[5:].partition("/")
+        gcs = c.gcs() if c.gcs else _gcs_client()
+        return str(gcs.bucket(bucket).blob(name).download_as_bytes().decode("utf-8"))
+    if location.startswith("secretmanager:"):
+        name = location[len("secretmanager:"):]
+        if "/versions/" not in name:
+            name += "/versions/latest"
+        sm = c.secretmanager() if c.secretmanager else _secretmanager_client()
+        return str(sm.access_secret_version(name=name).payload.data.decode("utf-8"))
     return Path(location).read_text(encoding="utf-8")
 
 
@@ -230,14 +278,15 @@ def config_location(location: str | None = None) -> str | None:
     return loc or None
 
 
-def load_config(location: str | None = None, owned: Collection[str] | None = None) -> Config:
+def load_config(location: str | None = None, owned: Collection[str] | None = None,
+                clients: ConfigClients | None = None) -> Config:
     """Read and parse the configuration (core sections only). `scanner.detectors.load_settings` is the
     entry point that also validates every owner's section; use it wherever detectors will run."""
     loc = config_location(location)
     if not loc:
         return Config()
     try:
-        text = _fetch(loc)
+        text = _fetch(loc, clients)
     except (OSError, UnicodeDecodeError) as e:
         raise YamlError(loc, 0, f"cannot read configuration: {e}") from None
     except Exception as e:  # botocore errors: the message is what the user needs

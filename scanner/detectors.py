@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scanner.config import CORE_KEYS, Config, load_config
+from scanner.config import CORE_KEYS, Config, ConfigClients, load_config
 from scanner.detect.detector import Detector
 from scanner.state.base import StateStore
 from scanner.yamlio import LineDict, YamlError
@@ -93,11 +93,18 @@ def _check_response(config: Config) -> None:
     check_response(config)
 
 
+def _check_serverless(config: Config) -> None:
+    from scanner.live.settings import live_settings
+
+    live_settings(config)
+
+
 #: Sections owned by something other than a detector (commands with settings of their own). `response`
 #: is typed by config.py (a core section); its action names are checked by the package that owns them.
 OTHER_SECTIONS: dict[str, Callable[[Config], None]] = {
     "secrets": _check_secrets,
     "response": _check_response,
+    "serverless": _check_serverless,
 }
 
 
@@ -120,9 +127,9 @@ def validate(config: Config) -> Config:
     return config
 
 
-def load_settings(location: str | None = None) -> Config:
+def load_settings(location: str | None = None, clients: ConfigClients | None = None) -> Config:
     """The configuration every command runs with: read, core-parsed, and checked by every owner."""
-    return validate(load_config(location, owned_sections()))
+    return validate(load_config(location, owned_sections(), clients))
 
 
 def parse_settings(text: str, path: str) -> Config:

@@ -20,7 +20,7 @@ from scanner.normalize import NormalizeError, normalize
 from scanner.normalize.keys import quick_key
 from scanner.ops.stats import RunStats
 from scanner.sources.paths import InputReader
-from scanner.sources.records import RawRecord, Rejected, record_sample
+from scanner.sources.records import Item, RawRecord, Rejected, record_sample
 
 DetectorFactory = Callable[[], Sequence[Detector]]
 
@@ -35,10 +35,16 @@ class Batch:
 def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Callable[[Rejected], None],
                 want: Callable[[RawRecord], bool] | None = None) -> Iterator[Event]:
     """Decode and normalize one input; rejections go to on_reject, never raise."""
+    return events_of(reader.items(name), stats, on_reject, want)
+
+
+def events_of(items: Iterable[Item], stats: RunStats, on_reject: Callable[[Rejected], None],
+              want: Callable[[RawRecord], bool] | None = None) -> Iterator[Event]:
+    """Normalize already-decoded items (one input's worth, e.g. one SQS message); never raises."""
     stats.inputs += 1
     good = 0
     bad = 0
-    for item in reader.items(name):
+    for item in items:
         if isinstance(item, RawRecord):
             stats.records += 1
             good += 1
@@ -90,19 +96,31 @@ class Scanner:
              on_input: Callable[[str], None] | None = None) -> Batch:
         batch = Batch(self.new_aggregator())
         for name in names:
-            for ev in iter_events(self.reader, name, batch.stats, on_reject, lambda r: bool(self._interested(r))):
-                for det in self.detectors:
-                    if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type):
-                        try:
-                            batch.findings.extend(det.evaluate(ev))
-                        except Exception as e:  # a detector bug costs one event, never the batch
-                            rej = Rejected(f"{name}#event:{ev.id}", f"detector_failed:{det.name}",
-                                           f"{type(e).__name__}: {e}", record_sample(ev.raw))
-                            batch.stats.rejected[rej.reason] += 1
-                            on_reject(rej)
+            self.scan_items(self.reader.items(name), name, batch, on_reject)
             if on_input:
                 on_input(name)
         return batch
+
+    def scan_items(self, items: Iterable[Item], name: str, batch: Batch, on_reject: Callable[[Rejected], None],
+                   observe: Callable[[RawRecord], None] | None = None) -> None:
+        """Evaluate one input's decoded items into `batch`. `observe` sees every record decoded, wanted
+        or not (the serverless heartbeat counts an account's traffic, not only what detectors read)."""
+
+        def want(rec: RawRecord) -> bool:
+            if observe is not None:
+                observe(rec)
+            return bool(self._interested(rec))
+
+        for ev in events_of(items, batch.stats, on_reject, want):
+            for det in self.detectors:
+                if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type):
+                    try:
+                        batch.findings.extend(det.evaluate(ev))
+                    except Exception as e:  # a detector bug costs one event, never the batch
+                        rej = Rejected(f"{name}#event:{ev.id}", f"detector_failed:{det.name}",
+                                       f"{type(e).__name__}: {e}", record_sample(ev.raw))
+                        batch.stats.rejected[rej.reason] += 1
+                        on_reject(rej)
 
     def finish(self, on_reject: Callable[[Rejected], None] = lambda r: None) -> list[Finding]:
         out: list[Finding] = []

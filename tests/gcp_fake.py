@@ -40,6 +40,7 @@ class Rpc:
     request: type
     response: type
     fn: Handler
+    stream: bool = False  # server streaming: fn returns an iterable of responses
 
 
 def _decoder(cls: type) -> Callable[[bytes], Any]:
@@ -52,6 +53,15 @@ def _encoder(cls: type) -> Callable[[Any], bytes]:
     return lambda msg: msg.SerializeToString()  # type: ignore[no-any-return]
 
 
+class Abort(Exception):
+    """Raised by a fake's handler to answer with a gRPC status (a failed precondition, a conflict)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 class GrpcFake:
     """One local server; subclasses declare `service` and `rpcs()`. Records every call it serves."""
 
@@ -62,7 +72,10 @@ class GrpcFake:
         self.calls: list[tuple[str, Any]] = []
         self._fail: dict[str, list[grpc.StatusCode]] = defaultdict(list)
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        handlers = {name: grpc.unary_unary_rpc_method_handler(
+        def handler(rpc: Rpc) -> Any:
+            return grpc.unary_stream_rpc_method_handler if rpc.stream else grpc.unary_unary_rpc_method_handler
+
+        handlers = {name: handler(rpc)(
             self._wrap(name, rpc.fn), request_deserializer=_decoder(rpc.request),
             response_serializer=_encoder(rpc.response)) for name, rpc in self.rpcs().items()}
         self.server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(self.service, handlers),))
@@ -92,6 +105,8 @@ class GrpcFake:
                 return fn(request)
             except KeyError as e:
                 context.abort(grpc.StatusCode.NOT_FOUND, f"not found: {e}")
+            except Abort as e:
+                context.abort(e.code, e.message)
 
         return handle
 

@@ -8,10 +8,16 @@ import sys
 HEAVY = ("pandas", "pyod", "jinja2", "google.cloud", "numpy")
 
 
-def _loaded_after(code: str) -> set[str]:
+def _modules(code: str) -> set[str]:
     probe = f"{code}\nimport sys\nprint(' '.join(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
-    return set(out.split())
+    return set(out.splitlines()[-1].split())
+
+
+def _loaded_after(code: str) -> set[str]:
+    """Modules `code` imported. Minus what a bare interpreter already holds: namespace-package .pth
+    files (functions-framework's) put empty `google` / `google.cloud` modules there at start-up."""
+    return _modules(code) - _modules("pass")
 
 
 def test_scanning_imports_no_heavy_library() -> None:
@@ -25,3 +31,13 @@ def test_scanning_imports_no_heavy_library() -> None:
 def test_the_secrets_hook_does_not_even_import_boto3() -> None:
     mods = _loaded_after("from scanner.cli import cli\nimport scanner.secrets.command")
     assert "boto3" not in mods and "botocore" not in mods
+
+
+def test_a_lambda_invocation_imports_nothing_heavy() -> None:
+    mods = _loaded_after(
+        "import json, io, contextlib\nfrom scanner.handlers.aws_lambda import handler\n"
+        "ev = json.load(open('tests/fixtures/audit/formats/aws_3_eventbridge_aws_api_call_via_cloudtrail.json'))\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n    handler(ev, None)\n")
+    assert "scanner.live.runtime" in mods
+    assert not {m for m in mods if m.split(".")[0] in HEAVY or m.startswith("google.cloud")}
+    assert "boto3" not in mods  # the no-configuration path needs no AWS SDK

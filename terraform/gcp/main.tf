@@ -23,6 +23,7 @@ resource "google_project_iam_audit_config" "artifact_registry" {
 resource "google_pubsub_topic" "audit" {
   project = var.project_id
   name    = var.topic_name
+  # checkov:skip=CKV_GCP_83:Google-managed encryption; CSEK/CMEK is the operator's key to own (kms_key_name)
 }
 
 # Admin Activity logs (every deploy API: Cloud Run, Functions, App Engine, GKE, Cloud Deploy,

@@ -20,3 +20,51 @@ variable "log_artifact_reads" {
   type        = bool
   default     = true
 }
+
+variable "region" {
+  description = "Region of the Cloud Function, its source bucket, Firestore and Cloud Scheduler."
+  type        = string
+  default     = "us-central1"
+}
+
+variable "name" {
+  description = "Prefix of the function, service account, topics and secret."
+  type        = string
+  default     = "auditwarden"
+}
+
+variable "function_source_zip" {
+  description = "The Cloud Function source `make package` builds (dist/auditwarden-gcf.zip)."
+  type        = string
+  default     = "../../dist/auditwarden-gcf.zip"
+}
+
+variable "python_runtime" {
+  description = "Cloud Functions runtime."
+  type        = string
+  default     = "python312"
+}
+
+variable "config_yaml" {
+  description = "Initial auditwarden.yaml stored in Secret Manager (add a new secret version to flip a switch; the function reads `latest`). Empty: findings to the findings topic."
+  type        = string
+  default     = ""
+}
+
+variable "create_firestore_database" {
+  description = "Create the project's (default) Firestore database (false when the project already has one)."
+  type        = bool
+  default     = true
+}
+
+variable "max_instances" {
+  description = "Upper bound of function instances (cost and Firestore write-rate cap)."
+  type        = number
+  default     = 20
+}
+
+variable "nightly_schedule" {
+  description = "Cloud Scheduler cron (UTC) of the nightly job (heartbeats per project; report/anomaly need the nightly artifact)."
+  type        = string
+  default     = "0 3 * * *"
+}

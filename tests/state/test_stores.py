@@ -11,9 +11,35 @@ from scanner.state import MemoryStore, SqliteStore
 from scanner.state.base import StateStore
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def _dynamodb(request: pytest.FixtureRequest) -> StateStore:
+    import boto3
+
+    from scanner.state.dynamodb import DynamoStore, create_table
+
+    request.getfixturevalue("aws_endpoint")  # moto's server, boto3 pointed at it
+    client = boto3.client("dynamodb")
+    create_table(client, "auditwarden-state")
+    return DynamoStore(client, "auditwarden-state")
+
+
+def _firestore(request: pytest.FixtureRequest) -> StateStore:
+    pytest.importorskip("google.cloud.firestore", reason="the [gcp] extra is not installed")
+    from scanner.state.firestore import FirestoreStore
+
+    return FirestoreStore(request.getfixturevalue("firestore_client"), "auditwarden-state")
+
+
+@pytest.fixture(params=["memory", "sqlite", "dynamodb", "firestore"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
-    s: StateStore = MemoryStore() if request.param == "memory" else SqliteStore(str(tmp_path / "state.sqlite"))
+    s: StateStore
+    if request.param == "memory":
+        s = MemoryStore()
+    elif request.param == "sqlite":
+        s = SqliteStore(str(tmp_path / "state.sqlite"))
+    elif request.param == "dynamodb":
+        s = _dynamodb(request)
+    else:
+        s = _firestore(request)
     yield s
     s.close()
 

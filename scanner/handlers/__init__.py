@@ -1,0 +1,1 @@
+"""The serverless doors: parse the trigger, call `scanner.live`, answer the platform. Nothing else."""

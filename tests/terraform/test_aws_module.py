@@ -1,0 +1,97 @@
+"""terraform/aws: formatted, valid against the real provider schema (offline mirror), its own
+`terraform test` suite green with a mocked provider, and EventBridge routes that cover the pack."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scanner.detect.rules import load_rules
+from scanner.live.routes import CLOUDTRAIL_DETAIL_TYPES, terraform_json
+from scanner.provenance.catalog import load_catalog
+from tests.conftest import REPO
+
+TERRAFORM = shutil.which("terraform")
+MIRROR = next((p for p in (Path(os.environ.get("AUDITWARDEN_TF_PLUGINS", "/opt/tf-plugins")),) if p.is_dir()), None)
+ROUTES = REPO / "terraform" / "aws" / "routes.tf.json"
+
+needs_terraform = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not installed on this machine")
+needs_mirror = pytest.mark.skipif(
+    TERRAFORM is None or MIRROR is None,
+    reason="no local hashicorp/aws provider mirror (a tf-plugins folder; set AUDITWARDEN_TF_PLUGINS): "
+           "terraform init/validate/test need it offline")
+
+
+def _tf(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1", "TF_CLI_CONFIG_FILE": "/dev/null"}
+    return subprocess.run([TERRAFORM or "terraform", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+@needs_terraform
+def test_terraform_fmt() -> None:
+    r = _tf("fmt", "-check", "-recursive", "-diff", cwd=REPO / "terraform")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@needs_mirror
+def test_aws_module_validates_and_its_terraform_tests_pass(tmp_path: Path) -> None:
+    work = tmp_path / "aws"
+    shutil.copytree(REPO / "terraform" / "aws", work, ignore=shutil.ignore_patterns(".terraform*", "*.tfstate*"))
+    init = _tf("init", "-backend=false", "-input=false", f"-plugin-dir={MIRROR}", cwd=work)
+    assert init.returncode == 0, init.stderr
+    valid = _tf("validate", "-no-color", cwd=work)
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    test = _tf("test", "-no-color", cwd=work)
+    assert test.returncode == 0 and "0 failed" in test.stdout, test.stdout + test.stderr
+
+
+def test_routes_file_is_generated_from_the_current_pack() -> None:
+    assert ROUTES.read_text() == terraform_json(), "run `make routes` after changing rules/aws or the catalog"
+
+
+def _matches(pattern: Any, value: Any) -> bool:
+    """The EventBridge pattern subset routes.py writes: nested objects, value lists, {"prefix": …}."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(_matches(p, value.get(k)) for k, p in pattern.items())
+    return any(v == value if not isinstance(v, dict) else isinstance(value, str) and value.startswith(v["prefix"])
+               for v in pattern)
+
+
+def _routed(event: dict[str, Any]) -> list[str]:
+    routes = json.loads(ROUTES.read_text())["locals"]["generated_event_patterns"]
+    return [name for name, r in routes.items() if _matches(json.loads(r["pattern"]), event)]
+
+
+def _cloudtrail_event(service: str, op: str, ptype: str = "AssumedRole") -> dict[str, Any]:
+    return {"source": "aws." + service.split(".")[0], "detail-type": CLOUDTRAIL_DETAIL_TYPES[0],
+            "detail": {"eventSource": service, "eventName": op, "userIdentity": {"type": ptype}}}
+
+
+def test_every_deploy_catalog_event_is_routed_to_the_function() -> None:
+    entries = [e for e in load_catalog().entries if e.cloud == "aws"]
+    assert entries
+    for e in entries:
+        for op in e.operations:
+            assert _routed(_cloudtrail_event(e.service, op)), f"{e.id}: {e.service} {op} reaches no EventBridge rule"
+
+
+def test_every_aws_rule_event_is_routed_including_versioned_and_root_and_health() -> None:
+    for r in load_rules():
+        if r.cloud != "aws":
+            continue
+        for service, op in r.index:
+            event = ({"source": service, "detail-type": "AWS Health Event", "detail": {"eventTypeCode": op}}
+                     if not service.endswith(".amazonaws.com") else _cloudtrail_event(service, op))
+            assert _routed(event), f"{r.id}: {service} {op}"
+        for ptype in r.principal_types if not r.index else ():
+            assert _routed(_cloudtrail_event("s3.amazonaws.com", "ListBuckets", ptype)), r.id
+    # CloudTrail writes Lambda's API version into the event name
+    assert _routed(_cloudtrail_event("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"))
+    assert not _routed(_cloudtrail_event("s3.amazonaws.com", "ListBuckets"))  # nothing routed that nobody reads
