@@ -19,8 +19,9 @@ from scanner.model.finding import Finding
 from scanner.normalize import NormalizeError, normalize
 from scanner.normalize.keys import quick_key
 from scanner.ops.stats import RunStats
+from scanner.sources.fastpath import WantKey
 from scanner.sources.paths import InputReader
-from scanner.sources.records import RawRecord, Rejected, record_sample
+from scanner.sources.records import UNWANTED, RawRecord, Rejected, Skipped, record_sample
 
 DetectorFactory = Callable[[], Sequence[Detector]]
 
@@ -33,13 +34,21 @@ class Batch:
 
 
 def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Callable[[Rejected], None],
-                want: Callable[[RawRecord], bool] | None = None) -> Iterator[Event]:
-    """Decode and normalize one input; rejections go to on_reject, never raise."""
+                want: Callable[[RawRecord], bool] | None = None,
+                want_key: WantKey | None = None) -> Iterator[Event]:
+    """Decode and normalize one input; rejections go to on_reject, never raise.
+
+    `want` decides on a decoded record; `want_key` lets the reader decide on the quick key alone,
+    before a full parse, and yield UNWANTED for the records it rules out.
+    """
     stats.inputs += 1
     good = 0
     bad = 0
-    for item in reader.items(name):
-        if isinstance(item, RawRecord):
+    for item in reader.items(name, want_key):
+        if item is UNWANTED:
+            stats.records += 1
+            good += 1
+        elif isinstance(item, RawRecord):
             stats.records += 1
             good += 1
             try:
@@ -62,7 +71,7 @@ def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Call
             bad += 1
             stats.rejected[item.reason] += 1
             on_reject(item)
-        else:
+        elif isinstance(item, Skipped):
             good += 1
             stats.skipped[item.reason] += 1
     if bad and not good:
@@ -78,7 +87,12 @@ class Scanner:
         self._wants: dict[tuple[str, str, str, str], tuple[Detector, ...]] = {}
 
     def _interested(self, rec: RawRecord) -> tuple[Detector, ...]:
-        key = quick_key(rec)
+        return self._interested_key(quick_key(rec))
+
+    def _wanted_key(self, key: tuple[str, str, str, str]) -> bool:
+        return bool(self._interested_key(key))
+
+    def _interested_key(self, key: tuple[str, str, str, str]) -> tuple[Detector, ...]:
         hit = self._wants.get(key)
         if hit is None:
             hit = tuple(d for d in self.detectors if d.wants(*key))
@@ -90,7 +104,8 @@ class Scanner:
              on_input: Callable[[str], None] | None = None) -> Batch:
         batch = Batch(self.new_aggregator())
         for name in names:
-            for ev in iter_events(self.reader, name, batch.stats, on_reject, lambda r: bool(self._interested(r))):
+            for ev in iter_events(self.reader, name, batch.stats, on_reject, lambda r: bool(self._interested(r)),
+                                  self._wanted_key):
                 for det in self.detectors:
                     if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type):
                         try:
@@ -141,7 +156,7 @@ def scan_parallel(make: Callable[[], Scanner], new_aggregator: Callable[[], Aggr
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(make,)) as pool:
         for name, b in zip(names, pool.map(_scan_one, names, chunksize=1), strict=True):
-            total.findings.extend(b.findings.results())
+            total.findings.extend(b.findings.results(for_merge=True))
             total.stats.merge(b.stats)
             for r in b.rejected:
                 on_reject(r)
