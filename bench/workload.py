@@ -48,16 +48,52 @@ def _variants(samples: list[dict[str, Any]], n: int, rng: random.Random, cloud: 
         yield rec
 
 
-def generate(out: Path, aws_records: int, gcp_records: int, per_file: int = 5000, seed: int = 7) -> list[Path]:
-    """Write the workload once (reused when the same size exists); return its files."""
+def _split_by_interest(samples: list[dict[str, Any]], kind: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(samples some default detector wants, samples none wants): the first are normalized and judged."""
+    from scanner.config import Config
+    from scanner.detectors import build_detectors
+    from scanner.normalize import NormalizeError
+    from scanner.normalize.keys import quick_key
+    from scanner.state.memory import MemoryStore
+
+    dets = build_detectors(Config(), MemoryStore())
+    wanted: list[dict[str, Any]] = []
+    quiet: list[dict[str, Any]] = []
+    for rec in samples:
+        try:
+            key = quick_key(RawRecord(kind, rec, "sample"))
+        except NormalizeError:  # a malformed sample is simply not part of the quiet pool
+            continue
+        (wanted if any(d.wants(*key) for d in dets) else quiet).append(rec)
+    return wanted, quiet
+
+
+def _mix(samples: list[dict[str, Any]], kind: str, share: float | None, rng: random.Random) -> list[dict[str, Any]]:
+    """The sample pool as is, or weighted so that `share` of the draws are records a detector wants."""
+    if share is None:
+        return samples
+    wanted, quiet = _split_by_interest(samples, kind)
+    # a pool of 1,000 draws in the requested proportion; _variants then samples from it uniformly
+    return [rng.choice(wanted) if rng.random() < share else rng.choice(quiet) for _ in range(1000)]
+
+
+def generate(out: Path, aws_records: int, gcp_records: int, per_file: int = 5000, seed: int = 7,
+             interesting_share: float | None = None) -> list[Path]:
+    """Write the workload once (reused when the same size exists); return its files.
+
+    `interesting_share`: None draws uniformly from the bundled samples (mostly attack samples, so about
+    a quarter of the records reach a detector); 0.01 makes a realistic trail where one record in a
+    hundred is something a detector wants to see.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    stamp = out.parent / f"{out.name}.done-{aws_records}-{gcp_records}-{per_file}-{seed}"
+    stamp = out.parent / f"{out.name}.done-{aws_records}-{gcp_records}-{per_file}-{seed}-{interesting_share}"
     if stamp.exists():
         return sorted(p for p in out.iterdir() if p.suffix == ".gz")
     for old in out.glob("*.gz"):
         old.unlink()
     rng = random.Random(seed)
     aws, gcp = sample_records()
+    aws, gcp = _mix(aws, CLOUDTRAIL, interesting_share, rng), _mix(gcp, GCP_LOGENTRY, interesting_share, rng)
     files: list[Path] = []
     recs = list(_variants(aws, aws_records, rng, "aws"))
     for i in range(0, len(recs), per_file):

@@ -102,6 +102,13 @@ def _int(doc: LineDict, key: str, path: str, default: int, minimum: int = 1) -> 
     return v
 
 
+def _bool(doc: LineDict, key: str, path: str, default: bool) -> bool:
+    v = doc.get(key, default)
+    if not isinstance(v, bool):
+        raise YamlError(path, doc.line_of(key), f"{key} must be true or false")
+    return v
+
+
 def strs(doc: LineDict, key: str, path: str, what: str = "") -> tuple[str, ...]:
     """A list of strings under `key` (empty when absent); a YamlError at its line otherwise."""
     v = doc.get(key, [])
@@ -192,6 +199,7 @@ def parse_config(text: str, path: str, owned: Collection[str] | None = None) -> 
             max_decompressed_bytes=_int(lim, "max_decompressed_bytes", path, dflt.max_decompressed_bytes),
             max_line_bytes=_int(lim, "max_line_bytes", path, dflt.max_line_bytes),
             max_envelope_depth=_int(lim, "max_envelope_depth", path, dflt.max_envelope_depth),
+            selective_decoding=_bool(lim, "selective_decoding", path, dflt.selective_decoding),
         ),
         trusted=_trusted(doc, path),
         response=ResponseConfig(

@@ -19,8 +19,9 @@ from scanner.model.finding import Finding
 from scanner.normalize import NormalizeError, normalize
 from scanner.normalize.keys import quick_key
 from scanner.ops.stats import RunStats
+from scanner.sources.fastpath import WantKey
 from scanner.sources.paths import InputReader
-from scanner.sources.records import Item, RawRecord, Rejected, record_sample
+from scanner.sources.records import UNWANTED, Item, RawRecord, Rejected, Skipped, record_sample
 
 DetectorFactory = Callable[[], Sequence[Detector]]
 
@@ -33,9 +34,14 @@ class Batch:
 
 
 def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Callable[[Rejected], None],
-                want: Callable[[RawRecord], bool] | None = None) -> Iterator[Event]:
-    """Decode and normalize one input; rejections go to on_reject, never raise."""
-    return events_of(reader.items(name), stats, on_reject, want)
+                want: Callable[[RawRecord], bool] | None = None,
+                want_key: WantKey | None = None) -> Iterator[Event]:
+    """Decode and normalize one input; rejections go to on_reject, never raise.
+
+    `want` decides on a decoded record; `want_key` lets the reader decide on the quick key alone,
+    before a full parse, and yield UNWANTED for the records it rules out.
+    """
+    return events_of(reader.items(name, want_key), stats, on_reject, want)
 
 
 def events_of(items: Iterable[Item], stats: RunStats, on_reject: Callable[[Rejected], None],
@@ -45,7 +51,10 @@ def events_of(items: Iterable[Item], stats: RunStats, on_reject: Callable[[Rejec
     good = 0
     bad = 0
     for item in items:
-        if isinstance(item, RawRecord):
+        if item is UNWANTED:
+            stats.records += 1
+            good += 1
+        elif isinstance(item, RawRecord):
             stats.records += 1
             good += 1
             try:
@@ -68,7 +77,7 @@ def events_of(items: Iterable[Item], stats: RunStats, on_reject: Callable[[Rejec
             bad += 1
             stats.rejected[item.reason] += 1
             on_reject(item)
-        else:
+        elif isinstance(item, Skipped):
             good += 1
             stats.skipped[item.reason] += 1
     if bad and not good:
@@ -84,7 +93,12 @@ class Scanner:
         self._wants: dict[tuple[str, str, str, str], tuple[Detector, ...]] = {}
 
     def _interested(self, rec: RawRecord) -> tuple[Detector, ...]:
-        key = quick_key(rec)
+        return self._interested_key(quick_key(rec))
+
+    def _wanted_key(self, key: tuple[str, str, str, str]) -> bool:
+        return bool(self._interested_key(key))
+
+    def _interested_key(self, key: tuple[str, str, str, str]) -> tuple[Detector, ...]:
         hit = self._wants.get(key)
         if hit is None:
             hit = tuple(d for d in self.detectors if d.wants(*key))
@@ -96,7 +110,7 @@ class Scanner:
              on_input: Callable[[str], None] | None = None) -> Batch:
         batch = Batch(self.new_aggregator())
         for name in names:
-            self.scan_items(self.reader.items(name), name, batch, on_reject)
+            self.scan_items(self.reader.items(name, self._wanted_key), name, batch, on_reject)
             if on_input:
                 on_input(name)
         return batch
@@ -159,7 +173,7 @@ def scan_parallel(make: Callable[[], Scanner], new_aggregator: Callable[[], Aggr
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(make,)) as pool:
         for name, b in zip(names, pool.map(_scan_one, names, chunksize=1), strict=True):
-            total.findings.extend(b.findings.results())
+            total.findings.extend(b.findings.results(for_merge=True))
             total.stats.merge(b.stats)
             for r in b.rejected:
                 on_reject(r)

@@ -44,6 +44,7 @@ def test_env_points_at_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         ("detectors:\n  rules: true\n  anomolay: false\n", 3, "unknown detector 'anomolay'"),
         ("rules:\n  paths: [a]\n  disable: [x]\n", 3, "unknown key 'disable' in rules"),
         ("artifact_buckets: bucket\n", 1, "artifact_buckets must be a list"),
+        ("limits:\n  selective_decoding: sometimes\n", 2, "selective_decoding must be true or false"),
         ("trusted:\n  aws_accounts: 123\n", 2, "trusted.aws_accounts must be a list"),
         ("trusted:\n  aws_account: ['1']\n", 2, "unknown key 'aws_account' in trusted"),
         ("secrets:\n  max_file_bytes: 0\n", 2, "max_file_bytes must be"),

@@ -125,32 +125,35 @@ class Aggregator:
         for f in findings:
             self.add(f)
 
-    def results(self) -> list[Finding]:
-        out = [self._finish(k, g) for k, g in self._groups.items()]
+    def results(self, for_merge: bool = False) -> list[Finding]:
+        """The folded findings. `for_merge`: a worker's results that another Aggregator will fold
+        again keep every tracked actor value, so the final cap does not depend on which worker saw what."""
+        out = [self._finish(k, g, for_merge) for k, g in self._groups.items()]
         out.extend(self._single)
         out.sort(key=lambda f: (f.time, f.rule, f.id))
         return out
 
-    def _distinct(self, g: _Group) -> tuple[dict[str, Any], dict[str, int]]:
+    def _distinct(self, g: _Group, for_merge: bool = False) -> tuple[dict[str, Any], dict[str, int]]:
         distinct: dict[str, Any] = {}
         more: dict[str, int] = {}
+        cap = self.max_distinct * _TRACK_FACTOR if for_merge else self.max_distinct
         for name in ACTOR_FIELDS:
             counter = g.actors.get(name)
             if not counter:
                 continue
             ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
-            distinct[name] = [{"value": v, "count": n} for v, n in ranked[: self.max_distinct]]
-            left = sum(n for _, n in ranked[self.max_distinct:]) + g.more.get(name, 0)
+            distinct[name] = [{"value": v, "count": n} for v, n in ranked[:cap]]
+            left = sum(n for _, n in ranked[cap:]) + g.more.get(name, 0)
             if left:
                 more[name] = left
         return distinct, more
 
-    def _finish(self, key: AggKey, g: _Group) -> Finding:
+    def _finish(self, key: AggKey, g: _Group, for_merge: bool = False) -> Finding:
         bucket = key[-1]
         fid = fingerprint(*key[:7], rfc3339(bucket * self.window) if bucket >= 0 else "")
         evidence = g.first.evidence
         if g.count > 1:
-            distinct, more = self._distinct(g)
+            distinct, more = self._distinct(g, for_merge)
             evidence = {**evidence, "distinct": distinct}
             if more:
                 evidence["distinct_more"] = more

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
+
+
+def _selective_default() -> bool:
+    # AUDITWARDEN_SELECTIVE_DECODING=0 turns the fast path off everywhere (the test suite runs both ways)
+    return os.environ.get("AUDITWARDEN_SELECTIVE_DECODING", "1") != "0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,3 +17,5 @@ class Limits:
     max_line_bytes: int = 16 * 1024 * 1024  # per NDJSON line / embedded payload
     max_envelope_depth: int = 8  # SQS(SNS(S3 notification)) is 3; more is abuse
     # orjson refuses documents nested deeper than 1024 levels, itself bounding recursion cost.
+    #: read only the dispatch fields of plain records; parse whole only what a detector wants (fastpath.py)
+    selective_decoding: bool = field(default_factory=_selective_default)

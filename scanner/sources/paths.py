@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from scanner.sources.fastpath import WantKey
 from scanner.sources.limits import Limits
 from scanner.sources.reader import read_items
 from scanner.sources.records import Item, Rejected, Skipped
@@ -91,18 +92,23 @@ class InputReader:
             self._s3 = self._factory()
         return self._s3
 
-    def items(self, name: str) -> Iterator[Item]:
+    def items(self, name: str, want: WantKey | None = None) -> Iterator[Item]:
+        """Everything one input holds. `want` (quick key → bool) lets plain records nobody wants be
+        yielded as UNWANTED without a full parse (selective decoding)."""
         if _is_digest_key(name):
             yield Skipped(name, "cloudtrail_digest")
             return
         if name.startswith("s3://"):
             bucket, key = split_s3(name)
-            yield from self.read_s3_object(bucket, key, name)
+            yield from self._read_s3(bucket, key, 0, want)
             return
+        def follow(b: str, k: str, _origin: str) -> Iterator[Item]:
+            return self._read_s3(b, k, 0, want)
+
         if name == "-":
             import sys
 
-            yield from read_items(sys.stdin.buffer, "<stdin>", self.limits, self.read_s3_object)
+            yield from read_items(sys.stdin.buffer, "<stdin>", self.limits, follow, want)
             return
         try:
             fh = open(name, "rb")  # noqa: SIM115 - closed in finally; generator lifetime
@@ -110,7 +116,7 @@ class InputReader:
             yield Rejected(name, "read_error", e.strerror or str(e))
             return
         try:
-            yield from read_items(fh, name, self.limits, self.read_s3_object)
+            yield from read_items(fh, name, self.limits, follow, want)
         finally:
             fh.close()
 
@@ -118,7 +124,7 @@ class InputReader:
         """Read one object a notification or a PATH names (an ObjectReader)."""
         return self._read_s3(bucket, key, 0)
 
-    def _read_s3(self, bucket: str, key: str, hops: int) -> Iterator[Item]:
+    def _read_s3(self, bucket: str, key: str, hops: int, want: WantKey | None = None) -> Iterator[Item]:
         url = f"s3://{bucket}/{key}"
         if _is_digest_key(key):
             yield Skipped(url, "cloudtrail_digest")
@@ -134,9 +140,9 @@ class InputReader:
             return
 
         def follow(b: str, k: str, _origin: str) -> Iterator[Item]:
-            return self._read_s3(b, k, hops + 1)
+            return self._read_s3(b, k, hops + 1, want)
 
         try:
-            yield from read_items(body, url, self.limits, follow)
+            yield from read_items(body, url, self.limits, follow, want)
         finally:
             body.close()

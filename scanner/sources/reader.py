@@ -17,10 +17,12 @@ from typing import IO, Any
 import orjson
 
 from scanner.sources.envelopes import ObjectReader, json_error_reason, unwrap
+from scanner.sources.fastpath import WantKey, logentry_line, trail_object
 from scanner.sources.limits import Limits
 from scanner.sources.records import Item, Rejected, sample_of
 
 _CHUNK = 1 << 20
+
 
 
 class InputTooLarge(Exception):
@@ -82,11 +84,18 @@ def read_items(
     origin: str,
     limits: Limits,
     read_object: ObjectReader | None = None,
+    want: WantKey | None = None,
 ) -> Iterator[Item]:
-    """Decode one input object. Never raises on bad input: yields Rejected instead."""
+    """Decode one input object. Never raises on bad input: yields Rejected instead.
+
+    With `want` (a predicate on the quick key) plain records no detector wants may be yielded as
+    UNWANTED without being parsed whole (selective decoding, see fastpath.py).
+    """
+    if not limits.selective_decoding:
+        want = None
     try:
         stream = open_stream(raw, limits.max_decompressed_bytes)
-        yield from _read_stream(stream, origin, limits, read_object)
+        yield from _read_stream(stream, origin, limits, read_object, want)
     except InputTooLarge as e:
         yield Rejected(origin, "too_large", str(e))
     except (EOFError, gzip.BadGzipFile, zlib.error) as e:
@@ -96,7 +105,7 @@ def read_items(
 
 
 def _read_stream(
-    stream: IO[bytes], origin: str, limits: Limits, read_object: ObjectReader | None
+    stream: IO[bytes], origin: str, limits: Limits, read_object: ObjectReader | None, want: WantKey | None
 ) -> Iterator[Item]:
     cap = limits.max_line_bytes
     lines = _Lines(stream, cap)
@@ -109,8 +118,12 @@ def _read_stream(
         # Longer than an NDJSON record may be: possibly a whole one-line document (CloudTrail writes
         # its S3 objects on one line), which only max_decompressed_bytes bounds. Read the rest of it.
         first += stream.readline()
-    doc, err = _loads(first)
+    fast = trail_object(first, origin, want) if want is not None and b'"Records"' in first[:64] else None
     rest = lines.next_nonblank()
+    if fast is not None and not rest:  # a CloudTrail object of plain records: the common case
+        yield from fast
+        return
+    doc, err = _loads(first)
     if not rest:  # a single one-line document
         if err is None:
             yield from unwrap(doc, origin, limits, read_object)
@@ -122,7 +135,7 @@ def _read_stream(
             yield _line_too_long(f"{origin}:{first_no}", cap)
         else:
             yield from unwrap(doc, f"{origin}:{first_no}", limits, read_object)
-        yield from _ndjson(rest, lines, origin, limits, read_object)
+        yield from _ndjson(rest, lines, origin, limits, read_object, want)
         return
     # The first line is not JSON on its own: a pretty-printed document (read whole, within the cap),
     # or NDJSON whose first line is damaged.
@@ -176,7 +189,8 @@ def _loads(data: bytes) -> tuple[Any, orjson.JSONDecodeError | None]:
 
 
 def _ndjson(
-    second: bytes, lines: _Lines, origin: str, limits: Limits, read_object: ObjectReader | None
+    second: bytes, lines: _Lines, origin: str, limits: Limits, read_object: ObjectReader | None,
+    want: WantKey | None,
 ) -> Iterator[Item]:
     line = second
     while line:
@@ -184,6 +198,8 @@ def _ndjson(
         if _too_long(line, limits.max_line_bytes):
             yield _line_too_long(where, limits.max_line_bytes)
             lines.skip_rest(line)
+        elif want is not None and (fast := logentry_line(line, where, want)) is not None:
+            yield fast
         else:
             doc, err = _loads(line)
             if err is None:

@@ -39,7 +39,16 @@ class Skipped:
     reason: str
 
 
-Item = RawRecord | Rejected | Skipped
+class Unwanted:
+    """A record decoded just far enough to know no detector wants it: counted, never normalized."""
+
+    __slots__ = ()
+
+
+#: The one instance: yielded once per such record, so it must cost nothing to make.
+UNWANTED = Unwanted()
+
+Item = RawRecord | Rejected | Skipped | Unwanted
 
 
 def sample_of(data: bytes | str, limit: int = 300) -> str:

@@ -98,3 +98,23 @@ def test_redelivery_memory_is_bounded_per_group() -> None:
     assert len(group.seen) == 20  # DEDUP_FACTOR x max_event_ids digests, not one per event
     agg.add(_f("2024-07-31T13:00:00Z", "e000"))  # remembered: a redelivery
     assert agg.results()[0].count == 100
+
+
+def test_the_cap_after_a_merge_does_not_depend_on_which_worker_saw_what() -> None:
+    """Capped per worker, a value common overall but rare in each worker would lose to a rarer one."""
+    events = [_actor(f"e{i}", ip) for i, ip in enumerate(["203.0.113.7", "198.51.100.8", "203.0.113.7"])]
+    whole = Aggregator(max_distinct_values=1)
+    whole.extend(events)
+    [expected] = whole.results()
+    for split in (1, 2):
+        one, two, parent = (Aggregator(max_distinct_values=1) for _ in range(3))
+        one.extend(events[:split])
+        two.extend(events[split:])
+        parent.extend(one.results(for_merge=True))
+        parent.extend(two.results(for_merge=True))
+        [f] = parent.results()
+        assert f.evidence["distinct"] == expected.evidence["distinct"] == {
+            "source_ip": [{"value": "203.0.113.7", "count": 2}],
+            "access_key_id": [{"value": "AKIAIOSFODNN7EXAMPLE", "count": 3}],
+            "session_name": [{"value": "s", "count": 3}]}
+        assert f.evidence["distinct_more"] == {"source_ip": 1}
