@@ -96,13 +96,16 @@ class Layers:
     def __init__(self, trigger_words: Iterable[str] = DEFAULT_TRIGGERS, min_run: int = DEFAULT_MIN_RUN,
                  printable_share: float = DEFAULT_PRINTABLE_SHARE) -> None:
         self.needles = tuple(n for w in trigger_words for n in needles(w.encode()))
+        # Looked for in the lower-cased text with the detectors' keywords (a superset of the exact needles).
+        self.triggers = frozenset(n.lower() for n in self.needles)
         self.min_run = min_run
         self.printable_share = printable_share
 
-    def view(self, text: str) -> View | None:
-        """None when there is nothing to take off (the common case, decided by substring searches)."""
+    def view(self, text: str, base64_likely: bool | None = None) -> View | None:
+        """None when there is nothing to take off (the common case). `base64_likely`: whether the text
+        holds a trigger (the caller's keyword pass knows); None to look here."""
         edits: list[Edit] = []
-        if any(n in text for n in self.needles):
+        if base64_likely if base64_likely is not None else any(n in text for n in self.needles):
             edits.extend(self._base64(text))
         if "\\/" in text:
             taken = [(e.start, e.end) for e in edits]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from scanner.secrets.globs import matcher
+from scanner.secrets.keywords import KeywordIndex
 from scanner.secrets.layers import Layers, View
 from scanner.secrets.lines import LineIndex
 from scanner.secrets.model import Blob, Detector, DetectorSpec, Hit
@@ -58,6 +59,7 @@ class SecretScanner:
         self.specs = tuple(s for s in specs if s.id not in off)
         self._detectors = [(s, engines[s.engine](s), matcher(s.skip_paths)) for s in self.specs]
         self._published: frozenset[str] | None = None
+        self._index = KeywordIndex([k for s in self.specs for k in s.keywords] + list(self.layers.triggers))
 
     def published(self) -> frozenset[str]:
         """The secrets of the pack's own must-fire cases: published examples, like AWS's …EXAMPLE keys.
@@ -67,14 +69,10 @@ class SecretScanner:
                 h.secret for spec, det, _ in self._detectors for c in spec.cases if c.expect for h in det.find(c.text))
         return self._published
 
-    def _find(self, text: str, path: str) -> Iterable[tuple[DetectorSpec, Hit]]:
-        lower: str | None = None
+    def _find(self, text: str, path: str, present: frozenset[str]) -> Iterable[tuple[DetectorSpec, Hit]]:
         for spec, det, skip in self._detectors:
-            if spec.keywords:
-                if lower is None:
-                    lower = text.lower()
-                if not any(k in lower for k in spec.keywords):
-                    continue
+            if spec.keywords and present.isdisjoint(spec.keywords):
+                continue
             if skip(path):
                 continue
             for h in det.find(text):
@@ -93,10 +91,11 @@ class SecretScanner:
 
     def scan(self, blob: Blob) -> BlobResult:
         text = blob.text
-        found = list(self._find(text, blob.path))
-        view = self.layers.view(text)
+        present = self._index.present(text.lower())
+        found = list(self._find(text, blob.path, present))
+        view = self.layers.view(text, not present.isdisjoint(self.layers.triggers))
         if view is not None:
-            for spec, h in self._find(view.text, blob.path):
+            for spec, h in self._find(view.text, blob.path, self._index.present(view.text.lower())):
                 placed = self._through(view, h)
                 if placed is not None:
                     found.append((spec, placed))
