@@ -26,7 +26,12 @@ SECRET_NAME = re.compile(
     r"secret[_\-. ]?access[_\-. ]?key|(?:aws|amazon)[\w\-. \"']{0,30}secret|secret[\w\-. \"']{0,20}aws",
     re.IGNORECASE,
 )
+# The same, split into patterns that start with a literal (searched at C speed) for lower-cased text.
+SECRET_NAMES_LOWER = tuple(re.compile(p) for p in (
+    r"secret(?:[_\-. ]?access[_\-. ]?key|[\w\-. \"']{0,20}aws)", r"aws[\w\-. \"']{0,30}secret",
+    r"amazon[\w\-. \"']{0,30}secret"))
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
+_ID_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA", "A3T")
 
 
 def account_from_key_id(key_id: str) -> str | None:
@@ -68,13 +73,30 @@ class AwsKeyDetector:
             return False
         return shannon(value) >= self.secret_entropy
 
+    def _secrets(self, text: str, start: int = 0, end: int | None = None) -> list[re.Match[str]]:
+        return [m for m in SECRET_RUN.finditer(text, start, len(text) if end is None else end)
+                if len(m.group(0)) == 40 and self._secret_ok(m.group(0))]
+
     def find(self, text: str) -> list[Hit]:
+        # The keyword pass is case-blind, and random base64 holds `akia` or `aws` often: the exact,
+        # upper-case prefixes decide whether the key-ID pattern runs at all.
         ids = [m for m in KEY_ID.finditer(text) if not rejected(m.group(1), self.spec.filters)
-               and shannon(m.group(1)[4:]) >= 2.5]
-        secrets = [m for m in SECRET_RUN.finditer(text) if len(m.group(0)) == 40 and self._secret_ok(m.group(0))]
+               and shannon(m.group(1)[4:]) >= 2.5] if any(p in text for p in _ID_PREFIXES) else []
+        lines = LineIndex(text)
+        if ids:
+            secrets = self._secrets(text)
+        else:
+            # Without a key ID only a secret on a line that names it can be reported: read those lines.
+            near: dict[int, re.Match[str]] = {}
+            low = text.lower()
+            names = [nm for rx in SECRET_NAMES_LOWER for nm in rx.finditer(low)] if len(low) == len(text) else \
+                list(SECRET_NAME.finditer(text))
+            for nm in names:
+                ln = lines.line_of(nm.start())
+                near.update((m.start(), m) for m in self._secrets(text, lines.starts[ln - 1], nm.end() + 200))
+            secrets = [near[k] for k in sorted(near)]
         if not ids and not secrets:
             return []
-        lines = LineIndex(text)
         named = {m.start(): bool(SECRET_NAME.search(lines.line_text(lines.line_of(m.start()))[:2000]))
                  for m in secrets}
         # Greedy pairing: closest first, a named secret beats an anonymous one at the same distance.

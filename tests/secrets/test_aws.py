@@ -88,3 +88,9 @@ def test_a_temporary_key_pair_and_its_session_token(fake: Fake) -> None:
 ])
 def test_quiet_on_what_is_not_an_aws_credential(text: str) -> None:
     assert hits(text) == []
+
+
+def test_a_named_secret_is_reported_once_when_its_line_names_it_twice(fake: Fake) -> None:
+    sec = fake.aws_secret()
+    found = hits(f'{{"aws_secret_access_key": "{sec}", "note": "aws secret"}}\n')
+    assert [h.hit.secret for h in found] == [sec]
