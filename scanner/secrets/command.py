@@ -34,13 +34,15 @@ class SecretsError(click.ClickException):
 @click.option("--config", "config_path", metavar="FILE",
               help="settings (default: .auditwarden-secrets.yaml, else auditwarden.yaml `secrets:`)")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=None,
+              help="worker processes for big scans (0: one a core; default: settings `jobs`, else 0)")
 def secrets(paths: Sequence[str], staged: bool, since: str | None, baseline_path: str | None, update: bool,
-            fmt: str, output: str | None, config_path: str | None, log_format: str) -> None:
+            fmt: str, output: str | None, config_path: str | None, log_format: str, jobs: int | None) -> None:
     """Find leaked credentials. No PATH and no --staged/--since: the whole work tree (honouring .gitignore)."""
     from scanner.secrets.run import Request, RunError, run
 
     try:
-        outcome = run(Request(tuple(paths), staged, since, baseline_path, update, config_path))
+        outcome = run(Request(tuple(paths), staged, since, baseline_path, update, config_path, jobs))
     except RunError as e:
         raise SecretsError(str(e)) from None
     if outcome.baseline_written:

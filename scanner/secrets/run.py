@@ -16,6 +16,7 @@ from scanner.secrets.findings import to_finding
 from scanner.secrets.gitio import GitError, repo_root
 from scanner.secrets.model import DetectorSpec
 from scanner.secrets.pack import load_pack
+from scanner.secrets.parallel import jobs_for, scan_all
 from scanner.secrets.registry import ENGINES
 from scanner.secrets.report import Summary
 from scanner.secrets.scan import SecretScanner
@@ -37,6 +38,7 @@ class Request:
     baseline: str | None = None
     update: bool = False
     config: str | None = None
+    jobs: int | None = None  # worker processes; None: the settings' (0 = one a core)
 
 
 @dataclass
@@ -88,9 +90,9 @@ def run(req: Request) -> Outcome:
             blobs = collector.since(root, req.since)
         else:
             blobs = collector.worktree(list(req.paths), root)
-        for blob in blobs:
+        jobs = jobs_for(req.jobs if req.jobs is not None else settings.jobs)
+        for blob, result in scan_all(scanner, blobs, jobs, settings.parallel_min_bytes, settings.batch_bytes):
             scanned.add(blob.path)
-            result = scanner.scan(blob)
             summary.inline_allowed += result.inline_allowed
             for lh in result.hits:
                 f = to_finding(lh, blob, now)

@@ -5,6 +5,8 @@
     max_file_bytes: 2097152                             # larger text files are read in windows of this size
     max_scan_bytes: 268435456                           # larger files are skipped, and the summary names them
     window_overlap_bytes: 65536                         # each window starts with this much of the one before
+    jobs: 0                                             # worker processes for big scans (0: one a core) …
+    parallel_min_bytes: 4194304                         # … once this much text has been read
     decoding:                                           # base64 runs read decoded when the text holds one of
       base64_triggers: [AKIA, ASIA, service_account, PRIVATE KEY]   # … these words in base64
       base64_min_chars: 24
@@ -28,12 +30,14 @@ from scanner.secrets.model import DetectorSpec
 from scanner.yamlio import LineDict, YamlError, load_file
 
 FILE_NAME = ".auditwarden-secrets.yaml"
-KEYS = ("exclude_paths", "max_file_bytes", "max_scan_bytes", "window_overlap_bytes", "decoding", "disabled_rules",
-        "baseline", "detectors")
+KEYS = ("exclude_paths", "max_file_bytes", "max_scan_bytes", "window_overlap_bytes", "decoding", "jobs",
+        "parallel_min_bytes", "disabled_rules", "baseline", "detectors")
 DECODING_KEYS = ("base64_triggers", "base64_min_chars", "printable_share")
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_SCAN_BYTES = 256 * 1024 * 1024
 DEFAULT_WINDOW_OVERLAP = 64 * 1024
+DEFAULT_PARALLEL_MIN_BYTES = 4 * 1024 * 1024
+BATCH_BYTES = 512 * 1024  # text sent to a worker at a time: enough to dwarf the hand-over
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,9 @@ class SecretsSettings:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_scan_bytes: int = DEFAULT_MAX_SCAN_BYTES
     window_overlap_bytes: int = DEFAULT_WINDOW_OVERLAP
+    jobs: int = 0
+    parallel_min_bytes: int = DEFAULT_PARALLEL_MIN_BYTES
+    batch_bytes: int = BATCH_BYTES
     disabled_rules: tuple[str, ...] = ()
     baseline: str | None = None
     detectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -96,6 +103,8 @@ def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSett
     size = count("max_file_bytes", DEFAULT_MAX_FILE_BYTES, 1)
     scan = count("max_scan_bytes", max(size, DEFAULT_MAX_SCAN_BYTES), size)
     overlap = count("window_overlap_bytes", min(DEFAULT_WINDOW_OVERLAP, size // 2), 0)
+    jobs = count("jobs", 0, 0)
+    parallel_min = count("parallel_min_bytes", DEFAULT_PARALLEL_MIN_BYTES, 0)
     if overlap >= size:
         raise YamlError(path, _line(doc, "window_overlap_bytes"), "window_overlap_bytes must be below max_file_bytes")
     baseline = doc.get("baseline")
@@ -123,8 +132,9 @@ def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSett
         if not ok or isinstance(o.get("entropy", 0), bool) or not isinstance(o.get("entropy", 0), int | float):
             raise YamlError(path, _line(dets, rid), f"detectors.{rid} takes `entropy` (number) and `params` (mapping)")
     return SecretsSettings(source=path, exclude_paths=strs("exclude_paths"), max_file_bytes=size,
-                           max_scan_bytes=scan, window_overlap_bytes=overlap, base64_triggers=tuple(triggers),
-                           base64_min_chars=min_run, printable_share=float(share),
+                           max_scan_bytes=scan, window_overlap_bytes=overlap, jobs=jobs,
+                           parallel_min_bytes=parallel_min, base64_triggers=tuple(triggers), base64_min_chars=min_run,
+                           printable_share=float(share),
                            disabled_rules=strs("disabled_rules"), baseline=baseline, detectors=dets)
 
 

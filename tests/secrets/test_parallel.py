@@ -1,0 +1,66 @@
+"""Big scans run on several worker processes and find exactly what one process finds, in the same
+order; small ones (a commit's worth) never start a worker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scanner.secrets.model import Blob
+from scanner.secrets.pack import load_pack
+from scanner.secrets.parallel import scan_all
+from scanner.secrets.registry import ENGINES
+from scanner.secrets.scan import BlobResult, SecretScanner
+from tests.secrets.conftest import Fake, cli_run
+
+
+@pytest.fixture
+def tree(plain_dir: Path, fake: Fake) -> Path:
+    for i in range(24):
+        lines = [f"x_{j} = compute({j})" for j in range(200)]
+        if i % 3 == 0:
+            lines[50] = f"AWS_ACCESS_KEY_ID={fake.aws_key_id()}"
+            lines[52] = f"AWS_SECRET_ACCESS_KEY={fake.aws_secret()}"
+        if i % 4 == 1:
+            lines[120] = f"token: {fake.github()}"
+        (plain_dir / f"m{i:02d}.env").write_text("\n".join(lines) + "\n")
+    return plain_dir
+
+
+def test_workers_find_what_one_process_finds(tree: Path) -> None:
+    (tree / ".auditwarden-secrets.yaml").write_text("parallel_min_bytes: 1000\n")
+    one = cli_run(".", "--format", "jsonl", "--jobs", "1")
+    two = cli_run(".", "--format", "jsonl", "--jobs", "2")
+    assert one[0] == two[0] == 1 and one[1] == two[1]
+    assert len(one[1].splitlines()) == 8 + 6
+    assert [json.loads(line)["location"]["path"] for line in two[1].splitlines()][:2] == ["m00.env", "m01.env"]
+
+
+def test_results_come_back_in_order_with_the_blob_they_belong_to(fake: Fake) -> None:
+    scanner = SecretScanner(load_pack(), dict(ENGINES))
+    blobs = [Blob(f"f{i}", f"x = {i}\n" * 50 + (f"token: {fake.github()}\n" if i % 5 == 0 else "")) for i in range(40)]
+    out = list(scan_all(scanner, blobs, jobs=2, min_bytes=100, batch_bytes=2000))
+    assert [b.path for b, _ in out] == [b.path for b in blobs]
+    assert [bool(r.hits) for _, r in out] == [i % 5 == 0 for i in range(40)]
+    assert all(r.hits[0].spec.id == "secrets.github.token" for _, r in out if r.hits)
+
+
+class Recording(SecretScanner):
+    """Notes each blob it scans in this process (a worker's notes stay in the worker)."""
+
+    seen: list[str]
+
+    def scan(self, blob: Blob) -> BlobResult:
+        self.seen.append(blob.path)
+        return super().scan(blob)
+
+
+@pytest.mark.parametrize(("min_bytes", "in_process"), [(10_000, True), (100, False)])
+def test_only_a_big_scan_starts_workers(min_bytes: int, in_process: bool) -> None:
+    scanner = Recording(load_pack(), dict(ENGINES))
+    scanner.seen = []
+    blobs = [Blob(f"f{i}", "x = 1\n" * 100) for i in range(6)]
+    assert len(list(scan_all(scanner, blobs, jobs=2, min_bytes=min_bytes, batch_bytes=1000))) == 6
+    assert scanner.seen == ([b.path for b in blobs] if in_process else [])
