@@ -257,7 +257,7 @@ class Collector:
     # --- history -----------------------------------------------------------------------------
     def since(self, root: Path, rev: str) -> Iterator[Blob]:
         seen: set[str] = set()
-        for af in gitio.added_lines(root, rev, self.max_bytes):
+        for af in gitio.added_lines(root, rev, self.max_scan):
             if af.commit not in seen:
                 seen.add(af.commit)
                 self.stats.commits += 1
@@ -267,7 +267,7 @@ class Collector:
             if af.binary:
                 self.stats.binary += 1
                 continue
-            if af.size > self.max_bytes:
+            if af.size > self.max_scan:
                 self.stats.too_large.append(f"{af.path}@{af.commit[:12]}")
                 continue
             if not af.runs:
@@ -282,7 +282,7 @@ class Collector:
         new_file: str | None = None
         if any(partial) and "\n" not in af.path:  # a newline would split cat-file's request line
             [data] = gitio.read_revision_files(root, [f"{af.commit}:{af.path}"])
-            new_file = decode(data) if data is not None and len(data) <= self.max_bytes else None
+            new_file = decode(data) if data is not None and len(data) <= self.max_scan else None
         path = shown(af.path)
         for run, part in zip(af.runs, partial, strict=True):
             numbers: Sequence[int]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.secrets.conftest import Fake, cli_run
+from tests.secrets.conftest import Fake, cli_run, git
 
 
 def _findings(out: str) -> list[dict[str, object]]:
@@ -73,3 +73,16 @@ def test_what_is_too_large_even_to_stream_is_named(plain_dir: Path) -> None:
     (plain_dir / "huge.log").write_text("x = 1\n" * 2000)
     code, _, err = cli_run(".")
     assert code == 0 and "huge.log" in err and "over 4096 bytes" in err
+
+
+def test_since_reads_the_lines_added_to_a_file_over_max_file_bytes(repo: Path, fake: Fake) -> None:
+    git(repo, "commit", "-q", "--allow-empty", "-m", "base")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    (repo / ".auditwarden-secrets.yaml").write_text("max_file_bytes: 4096\n")
+    kid, sec = fake.aws_key_id(), fake.aws_secret()
+    (repo / "dump.sql").write_text("".join(f"-- row {i}\n" for i in range(2000)) + f"-- {kid}\n-- {sec}\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "dump")
+    code, out, _ = cli_run("--since", base, "--format", "jsonl")
+    [f] = _findings(out)
+    assert code == 1 and f["location"]["lines"] == [2001, 2002]  # type: ignore[index]
