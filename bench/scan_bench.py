@@ -1,8 +1,13 @@
 """Scan throughput next to the floor (gunzip + orjson.loads of the same files), in one run.
 
-    .venv/bin/python bench/scan_bench.py [--aws N] [--gcp N]
+    .venv/bin/python bench/scan_bench.py [--aws N] [--gcp N] [--repeat R]
 
-Budget (issue 2): single-process scan >= 0.4x the floor, peak memory < 600 MB, --jobs 2 faster than 1.
+Two workloads: "busy" draws uniformly from the bundled samples (mostly attack samples: about a
+quarter of the records reach a detector and a fifth yield a finding), "quiet" is a realistic trail
+where one record in a hundred is something a detector wants.
+
+Budget (issue 12): on the quiet trail `scan --jobs 1` >= 1.0x the floor, `--jobs 2` >= 1.6x, peak RSS
+< 300 MB. The busy workload is reported for comparison (its cost is detection, not decoding).
 """
 
 from __future__ import annotations
@@ -65,33 +70,45 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "scan")
     ap.add_argument("--repeat", type=int, default=3, help="rounds; the best time of each is reported")
     args = ap.parse_args()
-    files = generate(args.out, args.aws, args.gcp)
+    quiet = measure(generate(args.out.with_name("scan-quiet"), args.aws, args.gcp, interesting_share=0.01),
+                    args.out.with_name("scan-quiet"), args.repeat, "quiet (1% of records wanted by a detector)")
+    measure(generate(args.out, args.aws, args.gcp), args.out, args.repeat,
+            "busy (bundled samples drawn uniformly: mostly attacks)")
+    (r1, r2, peak) = quiet
+    ok = r1 >= 1.0 and r2 >= 1.6 and peak < 300
+    print(f"budget (quiet trail): --jobs 1 >= 1.0x floor, --jobs 2 >= 1.6x, peak RSS < 300 MB -> "
+          f"{'met' if ok else 'NOT met'} ({r1:.2f}x, {r2:.2f}x, {peak:.0f} MB)")
+
+
+def measure(files: list[Path], workdir: Path, repeat: int, label: str) -> tuple[float, float, float]:
+    """Best-of-`repeat` interleaved rounds; returns (jobs1 / floor, jobs2 / floor, peak RSS MB)."""
     total_bytes = sum(p.stat().st_size for p in files)
-    print(f"workload: {len(files)} gzip files, {total_bytes / 1e6:.1f} MB compressed, {args.aws + args.gcp} records")
+    print(f"\n== {label}")
+    print(f"workload: {len(files)} gzip files, {total_bytes / 1e6:.1f} MB compressed")
     # Rounds interleave floor and scans so a busy machine slows both alike; best of each is kept.
     best: dict[str, float] = {}
     runs: dict[int, tuple[int, str]] = {}
     n = 0
-    for _ in range(max(1, args.repeat)):
+    for _ in range(max(1, repeat)):
         n, floor_s = floor(files)
         best["floor"] = min(best.get("floor", floor_s), floor_s)
         for jobs in (1, 2):
-            secs, peak_kib, summary = run_scan(args.out, jobs)
+            secs, peak_kib, summary = run_scan(workdir, jobs)
             best[f"j{jobs}"] = min(best.get(f"j{jobs}", secs), secs)
             runs[jobs] = (peak_kib, summary)
     floor_rate = n / best["floor"]
     print(f"floor   (gunzip + orjson.loads):      {floor_rate:>10,.0f} records/s  ({best['floor']:.2f}s)")
-    results = {}
+    ratios = {}
+    peak_mb = 0.0
     for jobs in (1, 2):
         secs = best[f"j{jobs}"]
         peak_kib, summary = runs[jobs]
         rate = n / secs
-        results[jobs] = rate
+        ratios[jobs] = rate / floor_rate
+        peak_mb = max(peak_mb, peak_kib / 1024)
         print(f"scan    --jobs {jobs} (wall, incl. start-up): {rate:>10,.0f} records/s  ({secs:.2f}s)  "
               f"ratio {rate / floor_rate:.2f}x floor  peak RSS {peak_kib / 1024:.0f} MB  [{summary}]")
-    ok = results[1] / floor_rate >= 0.4 and results[2] > results[1]
-    print(f"budget: single-process >= 0.4x floor, --jobs 2 faster than 1, peak < 600 MB -> "
-          f"{'met' if ok else 'NOT met'}")
+    return ratios[1], ratios[2], peak_mb
 
 
 if __name__ == "__main__":

@@ -58,8 +58,10 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
 
     with _progress(progress, len(names)) as advance:
         if jobs > 1 and len(names) > 1:
-            batch = scan_parallel(make, new_aggregator, names, jobs, on_reject, advance)
+            # built before the workers fork: what detectors load once per process (the compiled rule
+            # pack) is then inherited by every worker instead of being loaded again in each
             finishing = Scanner(InputReader(config.limits), build_detectors(config, state), new_aggregator)
+            batch = scan_parallel(make, new_aggregator, names, jobs, on_reject, advance)
         else:
             finishing = Scanner(InputReader(config.limits), build_detectors(config, state), new_aggregator)
             batch = finishing.scan(names, on_reject, advance)

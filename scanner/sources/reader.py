@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import io
 import itertools
-import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -18,10 +17,12 @@ import orjson
 
 from scanner.sources.envelopes import ObjectReader, json_error_reason, unwrap
 from scanner.sources.fastpath import WantKey, logentry_line, trail_object
+from scanner.sources.gunzip import gunzip_stream, inflate_errors
 from scanner.sources.limits import Limits
 from scanner.sources.records import Item, Rejected, sample_of
 
 _CHUNK = 1 << 20
+_GZIP_ERRORS: tuple[type[Exception], ...] = (EOFError, gzip.BadGzipFile, *inflate_errors())
 
 
 
@@ -74,7 +75,7 @@ def open_stream(raw: IO[bytes], cap: int) -> IO[bytes]:
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(_ReadAdapter(raw), _CHUNK)
     head = buffered.peek(2)[:2]
     inner: IO[bytes] = (
-        gzip.GzipFile(fileobj=buffered, mode="rb") if head == b"\x1f\x8b" else buffered  # type: ignore[assignment]
+        gunzip_stream(buffered) if head == b"\x1f\x8b" else buffered
     )
     return io.BufferedReader(_CappedReader(inner, cap), _CHUNK)
 
@@ -98,7 +99,7 @@ def read_items(
         yield from _read_stream(stream, origin, limits, read_object, want)
     except InputTooLarge as e:
         yield Rejected(origin, "too_large", str(e))
-    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+    except _GZIP_ERRORS as e:
         yield Rejected(origin, "truncated_gzip" if isinstance(e, EOFError) else "bad_gzip", str(e))
     except OSError as e:
         yield Rejected(origin, "read_error", str(e))
