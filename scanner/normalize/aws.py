@@ -8,6 +8,7 @@ from typing import Any
 from scanner.model.event import Event
 from scanner.normalize.aws_names import RESOURCE_KEYS, permissions_for, strip_version_suffix
 from scanner.normalize.errors import NormalizeError, scalar_text
+from scanner.normalize.ids import synthetic_id
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -126,7 +127,7 @@ def normalize_cloudtrail(rec: Mapping[str, Any]) -> Event:
     ro = rec.get("readOnly")
     return Event(
         "aws",
-        _str(rec, "eventID"),
+        _str(rec, "eventID") or synthetic_id(rec),
         etime,
         _str(rec, "recipientAccountId") or _str(ui, "accountId"),
         _str(rec, "awsRegion"),
