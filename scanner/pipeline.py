@@ -63,19 +63,21 @@ def events_of(items: Iterable[Item], stats: RunStats, on_reject: Callable[[Rejec
                 ev = normalize(item)
             except NormalizeError as e:
                 rej = Rejected(item.origin, e.reason, e.detail, record_sample(item.data))
-                stats.rejected[rej.reason] += 1
+                stats.reject(rej.reason, rej.origin)
                 on_reject(rej)
                 continue
             except Exception as e:  # a mapper bug must cost one record, not the batch
                 rej = Rejected(item.origin, "normalize_failed", f"{type(e).__name__}: {e}")
-                stats.rejected[rej.reason] += 1
+                stats.reject(rej.reason, rej.origin)
                 on_reject(rej)
                 continue
             stats.events += 1
+            for note in ev.notes:
+                stats.dropped_fields[note] += 1
             yield ev
         elif isinstance(item, Rejected):
             bad += 1
-            stats.rejected[item.reason] += 1
+            stats.reject(item.reason, item.origin)
             on_reject(item)
         elif isinstance(item, Skipped):
             good += 1
@@ -133,7 +135,7 @@ class Scanner:
                     except Exception as e:  # a detector bug costs one event, never the batch
                         rej = Rejected(f"{name}#event:{ev.id}", f"detector_failed:{det.name}",
                                        f"{type(e).__name__}: {e}", record_sample(ev.raw))
-                        batch.stats.rejected[rej.reason] += 1
+                        batch.stats.reject(rej.reason, rej.origin)
                         on_reject(rej)
 
     def finish(self, on_reject: Callable[[Rejected], None] = lambda r: None) -> list[Finding]:

@@ -68,7 +68,7 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
     agg = batch.findings
 
     def count_and_reject(r: Rejected) -> None:
-        batch.stats.rejected[r.reason] += 1
+        batch.stats.reject(r.reason, r.origin)
         on_reject(r)
 
     agg.extend(finishing.finish(count_and_reject))

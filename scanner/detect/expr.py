@@ -34,7 +34,9 @@ Operators:
                                the event's own account counts as trusted), aws_organization,
                                aws_organizational_unit, gcp_member (IAM members: principal(Set)://
                                pools, user/group/domain of trusted domains, service accounts of trusted
-                               projects). A value that is not of that kind satisfies neither.
+                               projects; people and foreign service accounts are not judged while
+                               gcp_domains / gcp_projects are empty). A value that is not of that kind,
+                               or not judged, satisfies neither.
 
 A list-valued path satisfies a condition when any of its values does, `ne_field` included ("some
 value differs"). `exists`, `not`, `any` and `json` look at the value as a whole.

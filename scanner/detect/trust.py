@@ -64,19 +64,20 @@ def _gcp_member(value: str, ev: Event, t: Trusted) -> bool | None:
     kind = kind.removeprefix("deleted:")
     ident = ident.split("?", 1)[0]  # deleted members carry ?uid=…
     if kind in ("user", "group", "domain"):
+        if not t.gcp_domains:
+            return None  # nobody said which domains are ours: not judged (a rule would flag every person)
         domain = ident.rsplit("@", 1)[-1].lower()
         return domain in {d.lower() for d in t.gcp_domains}
     if kind == "serviceAccount":
         domain = ident.rsplit("@", 1)[-1].lower()
         project = domain.split(".", 1)[0]
-        own = ev.account if ev.cloud == "gcp" else ""
-        # Google-managed service agents (…@gcp-sa-x.iam…, …@cloudbuild.gserviceaccount.com) act for a project
-        # of ours by construction; only a user-managed account's project says whose it is.
-        if not domain.endswith(".iam.gserviceaccount.com"):
+        # Google-managed service agents (…@gcp-sa-x.iam…, …@cloudbuild.gserviceaccount.com) act for a
+        # project of ours by construction; only a user-managed account's project says whose it is.
+        if not domain.endswith(".iam.gserviceaccount.com") or project.startswith("gcp-sa-"):
             return True
-        return project == own or project in t.gcp_projects
-    if kind == "projectOwner" or kind == "projectEditor" or kind == "projectViewer":
-        return ident == ev.account or ident in t.gcp_projects
+        if project == (ev.account if ev.cloud == "gcp" else ""):
+            return True
+        return project in t.gcp_projects if t.gcp_projects else None
     return None
 
 

@@ -36,6 +36,9 @@ class Event(NamedTuple):
     log_kind: str  # management|data|insight|event (AWS); activity|data_access|system_event|policy (GCP)
     read_only: bool | None
     raw: Mapping[str, Any]  # the original record (never mutated)
+    #: what normalizing left out, e.g. "gcp:requestMetadata:wrong_type" (a wrong-typed ancillary field
+    #: dropped so the record could still be judged); counted in the run summary
+    notes: tuple[str, ...] = ()
 
     @property
     def success(self) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from scanner.model.event import Event
 from scanner.normalize.aws_names import RESOURCE_KEYS, permissions_for, strip_version_suffix
 from scanner.normalize.errors import NormalizeError, scalar_text
+from scanner.normalize.ids import synthetic_id
 
 _EMPTY: Mapping[str, Any] = {}
 
@@ -109,6 +110,19 @@ def _resources(rec: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _soft(rec: Mapping[str, Any], key: str, notes: list[str]) -> str:
+    """An ancillary field (region, source IP, user agent, error message, category): it describes a call
+    but does not decide who did what or whether it worked, so a wrong-typed one is dropped with a note
+    (counted in the run summary) and the record is still judged."""
+    v = rec.get(key)
+    if v is None or isinstance(v, str):
+        return v or ""
+    if isinstance(v, (int, float, bool)):
+        return str(v)
+    notes.append(f"aws:{key}:wrong_type")
+    return ""
+
+
 def normalize_cloudtrail(rec: Mapping[str, Any]) -> Event:
     source = rec.get("eventSource")
     name = rec.get("eventName")
@@ -124,12 +138,13 @@ def normalize_cloudtrail(rec: Mapping[str, Any]) -> Event:
     akid = _str(ui, "accessKeyId")
     op = strip_version_suffix(name)
     ro = rec.get("readOnly")
+    notes: list[str] = []
     return Event(
         "aws",
-        _str(rec, "eventID"),
+        _str(rec, "eventID") or synthetic_id(rec),
         etime,
         _str(rec, "recipientAccountId") or _str(ui, "accountId"),
-        _str(rec, "awsRegion"),
+        _soft(rec, "awsRegion", notes),
         source,
         op,
         name,
@@ -142,14 +157,15 @@ def normalize_cloudtrail(rec: Mapping[str, Any]) -> Event:
         _mfa(rec, ui),
         subject,
         delegation,
-        _str(rec, "sourceIPAddress"),
-        _str(rec, "userAgent"),
+        _soft(rec, "sourceIPAddress", notes),
+        _soft(rec, "userAgent", notes),
         _str(rec, "errorCode"),
-        _str(rec, "errorMessage"),
+        _soft(rec, "errorMessage", notes),
         _resources(rec),
-        _LOG_KINDS.get(_str(rec, "eventCategory"), "management"),
+        _LOG_KINDS.get(_soft(rec, "eventCategory", notes), "management"),
         ro if isinstance(ro, bool) else (ro == "true" if isinstance(ro, str) else None),
         rec,
+        tuple(notes),
     )
 
 

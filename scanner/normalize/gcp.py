@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from scanner.model.event import Event
 from scanner.normalize.aws import _map, _str
 from scanner.normalize.errors import NormalizeError
+from scanner.normalize.ids import synthetic_id
 
 #: google.rpc.Code numbers → names, so rules and users see PERMISSION_DENIED, not 7.
 RPC_CODES: dict[int, str] = {
@@ -119,7 +120,49 @@ def mapped_principal(payload: Mapping[str, Any]) -> str:
     return v if isinstance(v, str) else ""
 
 
-def normalize_logentry(entry: Mapping[str, Any]) -> Event:
+#: A field spec: (expected type, sub-fields to check inside it, whether a wrong type may be dropped).
+_Spec = dict[str, tuple[type, "_Spec", bool]]
+#: Fields that describe a call but do not decide who did what: a wrong type drops the field (with a note
+#: counted in the run summary), not the record. protoPayload itself is not ancillary; its parts below are.
+_ANCILLARY: _Spec = {
+    "resource": (dict, {"labels": (dict, {}, True), "type": (str, {}, True)}, True),
+    "labels": (dict, {}, True),
+    "operation": (dict, {}, True),
+    "sourceLocation": (dict, {}, True),
+    "protoPayload": (dict, {
+        "requestMetadata": (dict, {
+            "requestAttributes": (dict, {"time": (str, {}, True)}, True),
+            "callerIp": (str, {}, True),
+            "callerSuppliedUserAgent": (str, {}, True),
+        }, True),
+        "resourceLocation": (dict, {}, True),
+        "status": (dict, {"message": (str, {}, True)}, False),
+    }, False),
+}
+
+
+def _clean(obj: Mapping[str, Any], spec: _Spec, path: str, notes: list[str]) -> Mapping[str, Any]:
+    """obj without its wrong-typed ancillary fields (a copy only where something changed)."""
+    out = obj
+    for key, (want, sub, ancillary) in spec.items():
+        v = obj.get(key)
+        if v is None:
+            continue
+        if not isinstance(v, want):
+            if ancillary:
+                notes.append(f"gcp:{path}{key}:wrong_type")
+                out = {k: x for k, x in out.items() if k != key}
+            continue  # a core field of the wrong type is the mapper's to refuse
+        if sub:
+            cleaned = _clean(cast(Mapping[str, Any], v), sub, f"{path}{key}.", notes)
+            if cleaned is not v:
+                out = {**out, key: cleaned}
+    return out
+
+
+def normalize_logentry(original: Mapping[str, Any]) -> Event:
+    notes: list[str] = []
+    entry = _clean(original, _ANCILLARY, "", notes)
     payload = _map(entry, "protoPayload")
     ts = entry.get("timestamp") or entry.get("receiveTimestamp")
     if ts is None:  # excerpts in docs omit it; the request time is the next best clock
@@ -129,7 +172,7 @@ def normalize_logentry(entry: Mapping[str, Any]) -> Event:
     log_name = _str(entry, "logName")
     parent, log_id = _log_parts(log_name)
     if not payload:
-        return _non_audit(entry, ts, parent)
+        return _non_audit(entry, ts, parent)._replace(raw=original, notes=tuple(notes))
     auth = _map(payload, "authenticationInfo")
     email = _str(auth, "principalEmail")
     subject_uri = _str(auth, "principalSubject")
@@ -175,7 +218,7 @@ def normalize_logentry(entry: Mapping[str, Any]) -> Event:
     method = _str(payload, "methodName")
     return Event(
         "gcp",
-        _str(entry, "insertId"),
+        _str(entry, "insertId") or synthetic_id(original),
         ts,
         _account(entry, parent),
         _region(entry, payload),
@@ -198,7 +241,8 @@ def normalize_logentry(entry: Mapping[str, Any]) -> Event:
         tuple(resources),
         _LOG_KINDS.get(log_id, log_id.replace("%2F", "/")),
         None,
-        entry,
+        original,
+        tuple(notes),
     )
 
 
@@ -215,7 +259,10 @@ def _claims_label(claims: Any) -> str:
 
 def non_audit_key(entry: Mapping[str, Any]) -> tuple[str, str]:
     """(service, operation) of a LogEntry without an AuditLog payload: resource type and log id."""
-    return _str(_map(entry, "resource"), "type"), _log_parts(_str(entry, "logName"))[1].replace("%2F", "/")
+    # `resource` is ancillary (see _ANCILLARY): a wrong-typed one means no resource type, not a bad record.
+    res = entry.get("resource")
+    rtype = res.get("type") if isinstance(res, dict) else None
+    return (rtype if isinstance(rtype, str) else ""), _log_parts(_str(entry, "logName"))[1].replace("%2F", "/")
 
 
 def _non_audit(entry: Mapping[str, Any], ts: str, parent: str) -> Event:

@@ -56,7 +56,7 @@ OPERATION_TTL_SECONDS = 7 * 24 * 3600
 NO_SHARED_STATE = ("scanned with --jobs and no --state: the issuing event may be in a file another worker "
                    "read; rerun with --state FILE (or --jobs 1) to link sessions across files")
 
-_TUPLE_FIELDS = frozenset({"permissions", "delegation", "resources"})
+_TUPLE_FIELDS = frozenset({"permissions", "delegation", "resources", "notes"})
 
 
 def _hand_off_possible(state: StateStore) -> bool:

@@ -35,6 +35,18 @@ def _is_cloudtrail_record(d: Mapping[str, Any]) -> bool:
     return "eventSource" in d and "eventName" in d and ("eventVersion" in d or "eventID" in d)
 
 
+def _contained_cloudtrail(d: Any) -> bool:
+    """A record found where only CloudTrail records live (`Records`, a lookup-events `CloudTrailEvent`,
+    EventBridge `detail`): eventSource and eventName are enough. Partial and re-exported logs drop
+    eventVersion and eventID; such a record can still be judged (normalize gives it a stable id).
+    S3/SQS notifications also sit in `Records` but name their source `aws:s3`, `aws:sqs`."""
+    if type(d) is not dict:
+        return False
+    es, en = d.get("eventSource"), d.get("eventName")
+    return (type(es) is str and type(en) is str and bool(es) and bool(en) and not es.startswith("aws:")
+            and "detail-type" not in d)
+
+
 def _plain_kind(d: dict[str, Any]) -> str:
     """CLOUDTRAIL or GCP_LOGENTRY for the two bare shapes that make up nearly all input, else "".
 
@@ -137,6 +149,8 @@ def _unwrap_object(
     if isinstance(records, list):
         for i, rec in enumerate(records):
             kind = _plain_kind(rec) if type(rec) is dict else ""
+            if not kind and _contained_cloudtrail(rec):
+                kind = CLOUDTRAIL
             if kind:
                 yield RawRecord(kind, rec, f"{origin}#Records[{i}]")
             else:
@@ -155,7 +169,7 @@ def _unwrap_object(
         detail = d["detail"]
         if d.get("source") == "aws.s3" and d.get("detail-type") == "Object Created" and isinstance(detail, dict):
             yield from _s3_eventbridge(detail, origin, read_object)
-        elif isinstance(detail, dict) and _is_cloudtrail_record(detail):
+        elif isinstance(detail, dict) and (_is_cloudtrail_record(detail) or _contained_cloudtrail(detail)):
             yield RawRecord(CLOUDTRAIL, detail, origin)
         elif isinstance(detail, dict):
             yield RawRecord(EVENTBRIDGE, d, origin)
@@ -163,7 +177,8 @@ def _unwrap_object(
             yield Rejected(origin, "bad_envelope", "EventBridge 'detail' is not an object")
         return
     if "CloudTrailEvent" in d:  # `aws cloudtrail lookup-events` item
-        yield from _embedded_json(d["CloudTrailEvent"], origin + "#CloudTrailEvent", limits, read_object, nxt)
+        yield from _embedded_json(d["CloudTrailEvent"], origin + "#CloudTrailEvent", limits, read_object, nxt,
+                                  cloudtrail_only=True)
         return
     events = d.get("Events")
     if isinstance(events, list) and all(isinstance(e, dict) and "CloudTrailEvent" in e for e in events):
@@ -221,10 +236,14 @@ def _unwrap_object(
 
 
 def _embedded_json(
-    text: Any, origin: str, limits: Limits, read_object: ObjectReader | None, depth: int
+    text: Any, origin: str, limits: Limits, read_object: ObjectReader | None, depth: int,
+    cloudtrail_only: bool = False,
 ) -> Iterator[Item]:
     if isinstance(text, dict):  # some tools already decoded it
-        yield from unwrap(text, origin, limits, read_object, depth)
+        if cloudtrail_only and _contained_cloudtrail(text):
+            yield RawRecord(CLOUDTRAIL, text, origin)
+        else:
+            yield from unwrap(text, origin, limits, read_object, depth)
         return
     if not isinstance(text, str):
         yield Rejected(origin, "bad_envelope", "embedded payload is neither a JSON string nor an object")
@@ -233,6 +252,9 @@ def _embedded_json(
         inner = orjson.loads(text)
     except orjson.JSONDecodeError as e:
         yield Rejected(origin, json_error_reason(e), str(e), sample_of(text))
+        return
+    if cloudtrail_only and _contained_cloudtrail(inner):
+        yield RawRecord(CLOUDTRAIL, inner, origin)
         return
     yield from unwrap(inner, origin, limits, read_object, depth)
 

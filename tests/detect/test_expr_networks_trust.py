@@ -87,6 +87,19 @@ def test_gcp_members(value: str, expected: bool) -> None:
     assert holds({"untrusted": "gcp_member"}, value, TRUST, cloud="gcp", account="acme-prod") is not expected
 
 
+@pytest.mark.parametrize("value", ["user:alice@acme.example", "user:mallory@gmail.com",
+                                   "serviceAccount:x@attacker-proj.iam.gserviceaccount.com"])
+def test_people_and_foreign_service_accounts_are_not_judged_without_configured_lists(value: str) -> None:
+    assert not holds({"untrusted": "gcp_member"}, value, cloud="gcp", account="acme-prod")
+    assert not holds({"trusted": "gcp_member"}, value, cloud="gcp", account="acme-prod")
+
+
+def test_google_managed_service_agents_are_ours() -> None:
+    for agent in ("serviceAccount:service-123456789012@gcp-sa-pubsub.iam.gserviceaccount.com",
+                  "serviceAccount:123456789012@cloudbuild.gserviceaccount.com"):
+        assert holds({"trusted": "gcp_member"}, agent, TRUST, cloud="gcp", account="acme-prod")
+
+
 def test_one_untrusted_account_among_trusted_ones_is_enough() -> None:
     assert holds({"untrusted": "aws_account"}, ["444455556666", "012345678912"], TRUST)
     assert not holds({"untrusted": "aws_account"}, ["444455556666", "111122223333"], TRUST)

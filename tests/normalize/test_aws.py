@@ -154,3 +154,18 @@ def test_wrong_types_raise_normalize_error_naming_the_field(changes: dict[str, A
     with pytest.raises(NormalizeError) as err:
         normalize_cloudtrail(_variant(**changes))
     assert err.value.reason == "wrong_type" and field in err.value.detail
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("sourceIPAddress", {"ip": "203.0.113.7"}), ("userAgent", ["aws-cli/2.15.30"]), ("awsRegion", {"r": 1}),
+    ("errorMessage", {"m": "x"}), ("eventCategory", ["Management"]),
+])
+def test_wrong_typed_ancillary_field_is_dropped_with_a_note(field: str, value: Any) -> None:
+    from scanner.normalize.aws import normalize_cloudtrail
+
+    rec = {"eventVersion": "1.09", "eventID": "e-1", "eventTime": "2024-06-01T10:00:00Z",
+           "eventSource": "iam.amazonaws.com", "eventName": "CreateAccessKey", "recipientAccountId": "111122223333",
+           "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice"}, field: value}
+    ev = normalize_cloudtrail(rec)
+    assert ev.notes == (f"aws:{field}:wrong_type",)
+    assert (ev.principal, ev.operation) == ("arn:aws:iam::111122223333:user/alice", "CreateAccessKey")

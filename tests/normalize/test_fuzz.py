@@ -20,7 +20,7 @@ from tests.normalize.corpus import corpus_records
 from tests.normalize.ocsf_schema import ocsf_schema
 from tests.sources.mutations import FUZZ, json_objects, mutated
 
-_TUPLES = {"permissions", "delegation", "resources"}
+_TUPLES = {"notes", "permissions", "delegation", "resources"}
 _OPTIONAL_BOOLS = {"mfa", "read_only"}
 
 

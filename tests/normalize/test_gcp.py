@@ -174,7 +174,6 @@ def test_log_entries_that_are_not_audit_logs_are_kept_as_they_are() -> None:
         ({"authenticationInfo": "admin@example.com"}, "authenticationInfo"),
         ({"authenticationInfo": {"principalEmail": ["admin@example.com"]}}, "principalEmail"),
         ({"authenticationInfo": {"serviceAccountDelegationInfo": ["sa@x"]}}, "serviceAccountDelegationInfo"),
-        ({"requestMetadata": [1]}, "requestMetadata"),
     ],
 )
 def test_wrong_types_raise_normalize_error_naming_the_field(payload: dict[str, Any], field: str) -> None:
@@ -183,6 +182,45 @@ def test_wrong_types_raise_normalize_error_naming_the_field(payload: dict[str, A
     with pytest.raises(NormalizeError) as err:
         normalize_logentry(entry)
     assert err.value.reason == "wrong_type" and field in err.value.detail
+
+
+@pytest.mark.parametrize(("patch", "note"), [
+    ({"protoPayload": {"requestMetadata": "callerIp=203.0.113.255"}}, "gcp:protoPayload.requestMetadata:wrong_type"),
+    ({"protoPayload": {"requestMetadata": [1]}}, "gcp:protoPayload.requestMetadata:wrong_type"),
+    ({"protoPayload": {"requestMetadata": {"callerIp": ["203.0.113.255"]}}},
+     "gcp:protoPayload.requestMetadata.callerIp:wrong_type"),
+    ({"protoPayload": {"resourceLocation": "us-central1"}}, "gcp:protoPayload.resourceLocation:wrong_type"),
+    ({"protoPayload": {"status": {"code": 7, "message": {"text": "denied"}}}},
+     "gcp:protoPayload.status.message:wrong_type"),
+    ({"resource": "service_account"}, "gcp:resource:wrong_type"),
+    ({"resource": {"type": "service_account", "labels": "project_id=my-project"}}, "gcp:resource.labels:wrong_type"),
+    ({"labels": ["a"]}, "gcp:labels:wrong_type"),
+])
+def test_wrong_typed_ancillary_field_is_dropped_with_a_note_not_the_record(patch: dict[str, Any], note: str) -> None:
+    entry = log_entry()
+    for key, value in patch.items():
+        entry[key] = {**entry[key], **value} if key == "protoPayload" else value
+    ev = normalize_logentry(entry)
+    assert ev.notes == (note,)
+    # who did what is still there to judge
+    assert (ev.principal, ev.operation, ev.account) == ("admin@example.com", "google.iam.admin.v1.SetIAMPolicy",
+                                                        "my-project")
+    assert ev.raw is entry
+
+
+def test_a_clean_record_has_no_notes_and_is_not_copied() -> None:
+    entry = log_entry()
+    ev = normalize_logentry(entry)
+    assert ev.notes == () and ev.raw is entry
+
+
+def test_a_record_without_insert_id_gets_a_stable_synthetic_id() -> None:
+    entry = log_entry()
+    del entry["insertId"]
+    first, again = normalize_logentry(entry), normalize_logentry(copy.deepcopy(entry))
+    assert first.id.startswith("synthetic:") and first.id == again.id
+    entry["timestamp"] = "2022-05-02T21:52:51Z"
+    assert normalize_logentry(entry).id != first.id
 
 
 def test_third_party_delegation_hop_is_labelled_without_dumping_claims() -> None:
