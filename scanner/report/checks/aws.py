@@ -39,8 +39,8 @@ def is_admin(ctx: Context, eff: Effective) -> bool:
     if ix is None:
         return False
     full_iam = ix.service_mask("iam")
-    return eff.allowed & full_iam == full_iam or any(
-        "*" in g.statement.actions and "*" in g.resources for g in eff.grants)
+    # full control of IAM is admin: it can grant itself anything else (Deny and boundaries already applied)
+    return bool(full_iam) and eff.allowed & full_iam == full_iam
 
 
 def admin(ctx: Context, p: Principal) -> list[Finding] | None:
