@@ -94,7 +94,7 @@ def aggregate(events: Iterable[Event], *, since: datetime, until: datetime) -> l
                 slot[0] += 1
                 slot[1] = min(slot[1], ev.time)
                 slot[2] = max(slot[2], ev.time)
-    return sorted(UsageRow(*k, calls=v[0], first_seen=v[1], last_seen=v[2]) for k, v in acc.items())
+    return [UsageRow(*k, calls=v[0], first_seen=v[1], last_seen=v[2]) for k, v in sorted(acc.items())]
 
 
 def _row(d: Mapping[str, Any], where: str) -> UsageRow:

@@ -149,11 +149,18 @@ def test_trust_policies() -> None:
                                           "Action": "sts:AssumeRole"}))
     gha = role("gha", trust=_trust({"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity", "Principal": {
         "Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"}}))
-    rep = report(snapshot(authz(roles=[anyone, pinned_any, vendor, vendor_ok, sister, gha])),
+    gha_aud_only = role("gha-aud", trust=_trust({"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+        "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                      "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}}))
+    gha_ok = role("gha-ok", trust=_trust({"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+        "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
+        "Condition": {"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:acme/app:ref:refs/heads/main"}}}))
+    rep = report(snapshot(authz(roles=[anyone, pinned_any, vendor, vendor_ok, sister, gha, gha_aud_only, gha_ok])),
                  trusted=Trusted(aws_accounts=("444455556666",)))
     public = {f.principal.rsplit("/", 1)[1] for f in findings(rep, "privilege.aws.trust_public")}
     cross = {f.principal.rsplit("/", 1)[1] for f in findings(rep, "privilege.aws.trust_cross_account")}
-    assert public == {"anyone", "gha"} and cross == {"vendor"}
+    assert public == {"anyone", "gha", "gha-aud"} and cross == {"vendor"}
 
 
 def test_compute_role_with_admin() -> None:

@@ -185,6 +185,12 @@ def _pinned(s: Statement) -> bool:
     return any(key.lower() in PINNING_KEYS for _, key, _ in s.conditions)
 
 
+def _subject_pinned(s: Statement) -> bool:
+    """An OIDC trust must name the token subject (repository, branch…); the audience alone admits everyone."""
+    subs = [v for _, k, vals in s.conditions if k.lower().endswith(":sub") for v in vals]
+    return bool(subs) and not any(v.strip("*") in ("", "repo:", "system:serviceaccount:") for v in subs)
+
+
 def _account_of(val: str) -> str:
     if val.isdigit():
         return val
@@ -218,7 +224,7 @@ def trust(ctx: Context, p: Principal) -> list[Finding] | None:
                                             evidence={"principal": val, "account": acct, "sid": s.sid},
                                             remediation="Add sts:ExternalId (third parties) or aws:PrincipalOrgID, "
                                                         "or list the account under trusted.aws_accounts."))
-            elif kind == "Federated" and not any(k.lower().endswith((":sub", ":aud")) for _, k, _ in s.conditions):
+            elif kind == "Federated" and not _subject_pinned(s):
                 out.append(make_finding(ctx, p, "privilege.aws.trust_public", key=f"federated:{val}",
                                         severity="critical", category="privilege",
                                         title=f"role {p.name} trusts every identity of {val.rsplit('/', 1)[-1]} "
