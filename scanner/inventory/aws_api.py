@@ -23,6 +23,12 @@ def _authz(iam: Any) -> dict[str, list[Any]]:
     for page in iam.get_paginator("get_account_authorization_details").paginate():
         for k in SECTIONS:
             merged[k].extend(page.get(k, []))
+    # role details carry no Description; ListRoles does (the report shows it, escaped)
+    described = {r["Arn"]: r["Description"] for page in iam.get_paginator("list_roles").paginate()
+                 for r in page.get("Roles", []) if r.get("Description")}
+    for r in merged["RoleDetailList"]:
+        if r.get("Arn") in described:
+            r.setdefault("Description", described[r["Arn"]])
     return merged
 
 

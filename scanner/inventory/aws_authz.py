@@ -72,7 +72,8 @@ def _managed(col: Collector, entries: list[Any]) -> dict[str, Policy]:
         if not isinstance(e, Mapping):
             col.problem("a Policies entry is not an object; skipped")
             continue
-        arn, name = _str(e, "Arn"), _str(e, "PolicyName") or _str(e, "Arn")
+        arn = _str(e, "Arn")
+        name = _str(e, "PolicyName") or arn.rsplit("/", 1)[-1]
         default = [v for v in _list(e, "PolicyVersionList") if isinstance(v, Mapping) and v.get("IsDefaultVersion")]
         if not default:
             col.problem(f"managed policy {name!r} has no default version; skipped")
