@@ -164,7 +164,7 @@ def _role_permissions(iam: Any, roles: Iterable[str], problems: list[Problem], s
     out: dict[str, frozenset[str]] = {}
     for role in sorted(set(roles)):
         try:
-            out[role] = frozenset(iam.get_role(name=role).included_permissions)
+            out[role] = frozenset(iam.get_role(request={"name": role}).included_permissions)
         except Exception as e:  # one role we cannot read must not cost the project
             problems.append(Problem(source, f"role {role}: {type(e).__name__}: {e}"))
     return out
