@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scanner.inventory.model import IamSnapshot, Principal
@@ -20,11 +20,14 @@ class UsageSummary:
     used_permissions: tuple[str, ...]
     suggestion: Mapping[str, Any]
     calls: int
+    user_agents: tuple[str, ...] = ()  # attacker-controlled text: escaped wherever shown
+    session_names: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"granted": self.granted, "used": self.used, "unused_share": round(self.unused_share, 4),
                 "used_permissions": list(self.used_permissions), "calls": self.calls,
-                "suggestion": dict(self.suggestion)}
+                "suggestion": dict(self.suggestion), "user_agents": list(self.user_agents),
+                "session_names": list(self.session_names)}
 
 
 def _aws(ctx: Context, p: Principal, used: Mapping[str, int]) -> UsageSummary | None:
@@ -66,6 +69,7 @@ def summarize(ctx: Context, usage: Usage, by_principal: Mapping[tuple[str, str],
               ) -> dict[str, UsageSummary]:
     """identity id → summary, for identities in accounts the logs cover."""
     covered = usage.accounts()
+    seen = usage.seen_as()
     out: dict[str, UsageSummary] = {}
     snap = ctx.snapshot
     if (snap.cloud, snap.account) not in covered:
@@ -78,7 +82,8 @@ def summarize(ctx: Context, usage: Usage, by_principal: Mapping[tuple[str, str],
         s = _aws(ctx, p, used) if p.cloud == "aws" and p.kind in ("user", "role") else \
             _gcp(snap, p, used) if p.cloud == "gcp" else None
         if s is not None:
-            out[p.id] = s
+            agents, sessions = seen.get(key, ((), ()))
+            out[p.id] = replace(s, user_agents=agents, session_names=sessions)
     return out
 
 

@@ -18,7 +18,7 @@ from scanner.report import charts
 from scanner.report.build import Report, anchor
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|~])")
 
 
 def template_dir() -> Path:
@@ -35,6 +35,7 @@ def md_escape(value: Any) -> str:
     if value is None:
         return ""
     text = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # no raw HTML reaches a renderer
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 

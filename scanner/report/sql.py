@@ -32,7 +32,10 @@ SELECT 'aws' AS cloud,
        '' AS permission,
        COUNT(*) AS calls,
        MIN(eventtime) AS first_seen,
-       MAX(eventtime) AS last_seen
+       MAX(eventtime) AS last_seen,
+       MAX(COALESCE(useragent, '')) AS user_agent,
+       MAX(CASE WHEN useridentity.type = 'AssumedRole' THEN element_at(split(useridentity.arn, '/'), -1)
+                ELSE '' END) AS session_name
 FROM {t}
 WHERE errorcode IS NULL
   AND from_iso8601_timestamp(eventtime) >= current_timestamp - INTERVAL '{int(days)}' DAY
@@ -54,7 +57,9 @@ SELECT 'gcp' AS cloud,
        a.permission AS permission,
        COUNT(*) AS calls,
        FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%SZ', MIN(t.timestamp)) AS first_seen,
-       FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%SZ', MAX(t.timestamp)) AS last_seen
+       FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%SZ', MAX(t.timestamp)) AS last_seen,
+       MAX(COALESCE(t.protopayload_auditlog.requestMetadata.callerSuppliedUserAgent, '')) AS user_agent,
+       '' AS session_name
 FROM `{d}.cloudaudit_googleapis_com_*` AS t,
      UNNEST(t.protopayload_auditlog.authorizationInfo) AS a
 WHERE COALESCE(t.protopayload_auditlog.status.code, 0) = 0

@@ -23,7 +23,8 @@ from scanner.model.event import Event
 from scanner.normalize.aws_names import permissions_for
 from scanner.timeutil import parse_time
 
-COLUMNS = ("cloud", "account", "principal", "service", "operation", "permission", "calls", "first_seen", "last_seen")
+COLUMNS = ("cloud", "account", "principal", "service", "operation", "permission", "calls", "first_seen", "last_seen",
+           "user_agent", "session_name")
 
 #: said in every report that uses logs: what they cannot show
 LIMITS = (
@@ -51,6 +52,8 @@ class UsageRow:
     calls: int
     first_seen: str
     last_seen: str
+    user_agent: str = ""  # the greatest seen in the group (deterministic, as SQL MAX gives it)
+    session_name: str = ""
 
     def permissions(self) -> tuple[str, ...]:
         if self.permission:
@@ -71,6 +74,18 @@ class Usage:
                 out[(r.cloud, r.principal)][perm] += r.calls
         return out
 
+    def seen_as(self) -> dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]]:
+        """(cloud, principal) → (user agents, session names) seen, a few of each, sorted."""
+        agents: dict[tuple[str, str], set[str]] = defaultdict(set)
+        sessions: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for r in self.rows:
+            if r.user_agent:
+                agents[(r.cloud, r.principal)].add(r.user_agent)
+            if r.session_name:
+                sessions[(r.cloud, r.principal)].add(r.session_name)
+        keys = set(agents) | set(sessions)
+        return {k: (tuple(sorted(agents[k])[:5]), tuple(sorted(sessions[k])[:5])) for k in keys}
+
     def accounts(self) -> set[tuple[str, str]]:
         return {(r.cloud, r.account) for r in self.rows}
 
@@ -89,19 +104,23 @@ def aggregate(events: Iterable[Event], *, since: datetime, until: datetime) -> l
             key = (ev.cloud, ev.account, ev.principal, ev.service, ev.operation if ev.cloud == "aws" else "", perm)
             slot = acc.get(key)
             if slot is None:
-                acc[key] = [1, ev.time, ev.time]
+                acc[key] = [1, ev.time, ev.time, ev.user_agent, ev.session_name]
             else:
                 slot[0] += 1
                 slot[1] = min(slot[1], ev.time)
                 slot[2] = max(slot[2], ev.time)
-    return [UsageRow(*k, calls=v[0], first_seen=v[1], last_seen=v[2]) for k, v in sorted(acc.items())]
+                slot[3] = max(slot[3], ev.user_agent)
+                slot[4] = max(slot[4], ev.session_name)
+    return [UsageRow(*k, calls=v[0], first_seen=v[1], last_seen=v[2], user_agent=v[3], session_name=v[4])
+            for k, v in sorted(acc.items())]
 
 
 def _row(d: Mapping[str, Any], where: str) -> UsageRow:
     try:
         return UsageRow(str(d["cloud"]).lower(), str(d.get("account") or ""), str(d["principal"]),
                         str(d.get("service") or ""), str(d.get("operation") or ""), str(d.get("permission") or ""),
-                        int(d.get("calls") or 0), str(d.get("first_seen") or ""), str(d.get("last_seen") or ""))
+                        int(d.get("calls") or 0), str(d.get("first_seen") or ""), str(d.get("last_seen") or ""),
+                        str(d.get("user_agent") or ""), str(d.get("session_name") or ""))
     except (KeyError, ValueError, TypeError) as e:
         raise UsageError(f"{where}: needs columns {', '.join(COLUMNS)} ({type(e).__name__}: {e})") from None
 
@@ -142,7 +161,7 @@ def write_usage_csv(rows: Iterable[UsageRow]) -> str:
     w.writerow(COLUMNS)
     for r in rows:
         w.writerow([r.cloud, r.account, r.principal, r.service, r.operation, r.permission, r.calls,
-                    r.first_seen, r.last_seen])
+                    r.first_seen, r.last_seen, r.user_agent, r.session_name])
     return out.getvalue()
 
 
