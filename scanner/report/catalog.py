@@ -1,4 +1,4 @@
-"""The escalation catalogs (rules/iam/*.yaml) as typed records. Data, not code: a path is a set of actions."""
+"""The escalation catalogs (rules/catalogs/escalation_*.yaml) as typed records. Data, not code: a path is a set of actions."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ class EscalationPath:
 
 
 def _load(name: str, key: str) -> tuple[EscalationPath, ...]:
-    path = data_root() / "iam" / name
+    path = data_root() / "catalogs" / name
     doc: Any = load_file(str(path))
     paths = doc.get("paths") if isinstance(doc, dict) else None
     if not isinstance(paths, dict):
@@ -38,8 +38,8 @@ def _load(name: str, key: str) -> tuple[EscalationPath, ...]:
 
 
 def aws_paths() -> tuple[EscalationPath, ...]:
-    return _load("aws_escalation.yaml", "actions")
+    return _load("escalation_aws.yaml", "actions")
 
 
 def gcp_paths() -> tuple[EscalationPath, ...]:
-    return _load("gcp_escalation.yaml", "permissions")
+    return _load("escalation_gcp.yaml", "permissions")
