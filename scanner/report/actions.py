@@ -15,14 +15,17 @@ from fnmatch import translate
 
 class ActionIndex:
     def __init__(self, actions: Iterable[str]) -> None:
-        self.names: list[str] = sorted({a for a in actions if ":" in a}, key=str.lower)
+        self.names: list[str] = sorted({a for a in actions if ":" in a}, key=lambda a: a.lower().partition(":"))
         self._bit: dict[str, int] = {n.lower(): i for i, n in enumerate(self.names)}
         self._service: dict[str, int] = {}
         self._service_actions: dict[str, list[tuple[str, int]]] = {}
+        span: dict[str, list[int]] = {}
         for i, n in enumerate(self.names):
             svc, _, act = n.lower().partition(":")
-            self._service[svc] = self._service.get(svc, 0) | (1 << i)
             self._service_actions.setdefault(svc, []).append((act, i))
+            span.setdefault(svc, [i, i])[1] = i
+        for svc, (lo, hi) in span.items():  # sorted by name, so a service's actions are one run of bits
+            self._service[svc] = ((1 << (hi + 1)) - 1) ^ ((1 << lo) - 1)
         self.all = (1 << len(self.names)) - 1
         self._cache: dict[str, int] = {}
         #: patterns that matched nothing in the database (typos, retired or unknown actions)

@@ -89,7 +89,7 @@ def _self_only(p: Principal, resources: tuple[str, ...]) -> bool:
 
 
 def _matches(patterns: tuple[str, ...], arn: str) -> bool:
-    return any(fnmatchcase(arn, pat) for pat in patterns)
+    return "*" in patterns or any(fnmatchcase(arn, pat) for pat in patterns)
 
 
 def _denied(eff: Effective, bit: int, arn: str) -> bool:
@@ -104,20 +104,21 @@ def _targets(ctx: Context, p: Principal, eff: Effective, action: str) -> list[st
     patterns = tuple(res for g in eff.granting(bit) for res in g.resources)
     if not roles:
         return ["*"] if patterns else []
+    if "*" in patterns and not eff.resource_denies:
+        return roles
     return [r for r in roles if _matches(patterns, r) and not _denied(eff, bit, r)]
 
 
-def _trusts(role: Principal, p: Principal) -> bool:
+def _trusted_by(role: Principal) -> frozenset[str]:
+    """The AWS principals a role's trust policy names ("*", ARNs, account roots, account ids)."""
     if role.trust is None:
-        return False
-    own_root = f"arn:aws:iam::{p.account}:root"
-    for s in role.trust.statements:
-        if s.effect != "Allow":
-            continue
-        for kind, val in s.principals:
-            if kind in ("AWS", "*") and val in ("*", p.id, own_root, p.account):
-                return True
-    return False
+        return frozenset()
+    return frozenset(val for s in role.trust.statements if s.effect == "Allow"
+                     for kind, val in s.principals if kind in ("AWS", "*"))
+
+
+def _trusts(trusted: frozenset[str], p: Principal) -> bool:
+    return bool(trusted) and not trusted.isdisjoint(("*", p.id, f"arn:aws:iam::{p.account}:root", p.account))
 
 
 def _stronger_roles(ctx: Context, p: Principal, eff: Effective) -> list[str]:
@@ -125,8 +126,8 @@ def _stronger_roles(ctx: Context, p: Principal, eff: Effective) -> list[str]:
     bit = ctx.evaluator.index.bit("sts:AssumeRole")
     patterns = tuple(res for g in eff.granting(bit) for res in g.resources)
     out = []
-    for r in ctx.snapshot.principals:
-        if r.kind != "role" or r.id == p.id or not _matches(patterns, r.id) or not _trusts(r, p):
+    for r, trusted in ctx.trust_index(_trusted_by):
+        if r.id == p.id or not _trusts(trusted, p) or not _matches(patterns, r.id):
             continue
         if ctx.effective(r).allowed & ~eff.allowed:
             out.append(r.id)
@@ -149,12 +150,12 @@ def _path_holds(ctx: Context, p: Principal, eff: Effective, path: EscalationPath
         grants.extend(usable)
     extra: dict[str, object] = {}
     if path.passrole:
-        targets = _targets(ctx, p, eff, "iam:PassRole")
+        targets = ctx.memo(("passable", p.id), lambda: _targets(ctx, p, eff, "iam:PassRole"))
         if not targets:
             return None
         extra["passable_roles"] = targets[:20]
     if path.assume:
-        stronger = _stronger_roles(ctx, p, eff)
+        stronger = ctx.memo(("stronger", p.id), lambda: _stronger_roles(ctx, p, eff))
         if not stronger:
             return None
         extra["assumable_roles"] = stronger[:20]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from scanner.config import Trusted
 from scanner.inventory.model import IamSnapshot, Principal
@@ -13,6 +13,8 @@ from scanner.model.finding import Finding, fingerprint
 from scanner.report.catalog import EscalationPath
 from scanner.report.evaluate import Effective, Evaluator
 from scanner.report.settings import ReportSettings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -25,6 +27,19 @@ class Context:
     aws_paths: tuple[EscalationPath, ...] = ()
     gcp_paths: tuple[EscalationPath, ...] = ()
     _effective: dict[str, Effective] = field(default_factory=dict)
+    _memo: dict[Any, Any] = field(default_factory=dict)
+
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """Per-run cache for what several checks ask about the same principal."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return cast(T, self._memo[key])
+
+    def trust_index(self, trusted_by: Callable[[Principal], frozenset[str]]
+                    ) -> list[tuple[Principal, frozenset[str]]]:
+        """Roles whose trust policy names AWS principals, with those principals (computed once)."""
+        pairs = ((r, trusted_by(r)) for r in self.snapshot.principals if r.kind == "role")
+        return self.memo("trust_index", lambda: [(r, t) for r, t in pairs if t])
 
     def effective(self, p: Principal) -> Effective:
         hit = self._effective.get(p.id)
