@@ -52,16 +52,17 @@ def _context(report: Report) -> dict[str, Any]:
     findings = data["findings"]
     sev = {s: sum(1 for f in findings if f["severity"] == s) for s in ("critical", "high", "medium", "low")}
     new = set(report.changes.new) if report.changes else set()
-    for f in findings:
-        f["anchor"] = anchor(f["principal"])
-        f["is_new"] = f["id"] in new
-        f["policy_text"] = ", ".join(f["evidence"].get("policies") or
-                                     ([f["evidence"]["policy"]] if f["evidence"].get("policy") else []))
+    rows = _rows(findings, new)
+    row_of = {fid: row["row"] for row in rows for fid in row["ids"]}
+    identities = data["identities"]
+    for i in identities:
+        i["rows"] = list(dict.fromkeys(row_of[f] for f in i["findings"] if f in row_of))
     escalate = sorted({f["principal"] for f in findings if f["rule"] in (
         "privilege.aws.escalation", "privilege.aws.admin", "privilege.gcp.escalation", "privilege.gcp.primitive_role")})
     stale = [f for f in findings if f["rule"].startswith("hygiene.") and "key" in f["rule"]]
     return {
-        "r": data, "sev": sev, "findings": findings, "identities": data["identities"],
+        "r": data, "sev": sev, "findings": findings, "rows": rows, "identities": identities,
+        "new_findings": [f for f in findings if f["id"] in new],
         "escalators": len(escalate), "stale_keys": len(stale),
         "principals": sum(a["principals"] for a in data["accounts"]),
         "risk_chart": charts.risk_by_account(data["accounts"]),
@@ -70,6 +71,33 @@ def _context(report: Report) -> dict[str, Any]:
         "sev_colors": charts.SEV_COLORS, "changes": data.get("changes"),
         "rank": SEVERITY_RANK,
     }
+
+
+def _rows(findings: list[dict[str, Any]], new: set[str]) -> list[dict[str, Any]]:
+    """One table row per identity and rule: twenty escalation paths of one role are one row listing them."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for f in findings:
+        key = (f["principal"], f["rule"])
+        row = rows.get(key)
+        ev = f["evidence"]
+        policies = ev.get("policies") or ([ev["policy"]] if ev.get("policy") else [])
+        if row is None:
+            row = rows[key] = {"row": "f-" + f["id"][:16], "rule": f["rule"], "severity": f["severity"],
+                               "principal": f["principal"], "anchor": anchor(f["principal"]), "titles": [],
+                               "paths": [], "policies": [], "ids": [], "is_new": False}
+        row["ids"].append(f["id"])
+        row["titles"].append(f["title"])
+        row["is_new"] = row["is_new"] or f["id"] in new
+        if ev.get("path"):
+            row["paths"].append(ev["path"])
+        row["policies"].extend(p for p in policies if p not in row["policies"])
+    for row in rows.values():
+        n = len(row["ids"])
+        row["title"] = row["titles"][0] if n == 1 else (
+            f"{n} escalation paths: {', '.join(row['paths'])}" if row["paths"] else "; ".join(row["titles"]))
+        row["policy_text"] = ", ".join(row["policies"])
+        del row["titles"]
+    return list(rows.values())
 
 
 def render_html(report: Report) -> str:
