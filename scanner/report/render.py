@@ -42,7 +42,11 @@ def md_escape(value: Any) -> str:
 def _env(markdown: bool) -> Any:
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())),
+    from scanner.report.cache import cache_dir
+
+    where = cache_dir()
+    bytecode = jinja2.FileSystemBytecodeCache(str(where)) if where else None
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir())), bytecode_cache=bytecode,
                               autoescape=not markdown, finalize=md_escape if markdown else strip_control,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
