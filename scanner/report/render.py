@@ -51,8 +51,9 @@ def _env(markdown: bool) -> Any:
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _context(report: Report) -> dict[str, Any]:
-    data = report.to_json()
+def _context(report: Report, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = data if data is not None else report.to_json()
+    data = orjson.loads(orjson.dumps(data))  # the template context is a copy: report.json stays as built
     findings = data["findings"]
     sev = {s: sum(1 for f in findings if f["severity"] == s) for s in ("critical", "high", "medium", "low")}
     new = set(report.changes.new) if report.changes else set()
@@ -115,7 +116,9 @@ def render_md(report: Report) -> str:
 def write_report(report: Report, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"html": out / "report.html", "md": out / "report.md", "json": out / "report.json"}
-    paths["json"].write_bytes(orjson.dumps(report.to_json(), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    paths["md"].write_text(render_md(report), encoding="utf-8")
-    paths["html"].write_text(render_html(report), encoding="utf-8")
+    data = report.to_json()
+    paths["json"].write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    ctx = _context(report, data)
+    paths["md"].write_text(str(_env(True).get_template("report.md.j2").render(**ctx)), encoding="utf-8")
+    paths["html"].write_text(str(_env(False).get_template("report.html.j2").render(**ctx)), encoding="utf-8")
     return paths

@@ -137,6 +137,10 @@ def _stronger_roles(ctx: Context, p: Principal, eff: Effective) -> list[str]:
 def _path_holds(ctx: Context, p: Principal, eff: Effective, path: EscalationPath) -> dict[str, object] | None:
     assert ctx.evaluator is not None
     ix = ctx.evaluator.index
+    need = ctx.memo(("path-mask", path.id), lambda: ix.masks(path.actions) if all(map(ix.known, path.actions))
+                    else -1)
+    if need < 0 or eff.allowed & need != need:
+        return None  # the common case, decided with one integer AND
     grants: list[Grant] = []
     for action in path.actions:
         bit = ix.bit(action)

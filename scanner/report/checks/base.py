@@ -49,7 +49,7 @@ class Context:
         return hit
 
     def time(self) -> str:
-        return self.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return self.memo("now", lambda: self.now.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def days_since(self, when: datetime | None) -> int | None:
         return None if when is None else max(0, (self.now - when).days)
