@@ -32,7 +32,8 @@ BUDGET_HTML = 2 * 1024 * 1024
 #: realistic action vocabulary for generated policies: specific, wildcarded, and a few escalation-prone
 ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:*", "s3:Get*", "dynamodb:GetItem", "dynamodb:PutItem",
            "dynamodb:Query", "dynamodb:*", "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sns:Publish",
-           "logs:CreateLogStream", "logs:PutLogEvents", "kms:Decrypt", "kms:Encrypt", "ec2:Describe*", "ec2:RunInstances",
+           "logs:CreateLogStream", "logs:PutLogEvents", "kms:Decrypt", "kms:Encrypt", "ec2:Describe*",
+           "ec2:RunInstances",
            "lambda:InvokeFunction", "lambda:UpdateFunctionCode", "lambda:CreateFunction", "iam:PassRole",
            "iam:GetRole", "iam:List*", "iam:CreatePolicyVersion", "iam:AttachRolePolicy", "iam:CreateAccessKey",
            "secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:SendCommand", "ecr:GetAuthorizationToken",
@@ -81,7 +82,8 @@ def generate_large(path: Path, roles: int = 1000, policies: int = 300, users: in
             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]},
             "InstanceProfileList": [], "Tags": [{"Key": "team", "Value": f"team-{i % 17}"}], "RoleLastUsed": {},
-            "RolePolicyList": [{"PolicyName": f"inline-{i}", "PolicyDocument": _doc(rng)}] if rng.random() < 0.5 else [],
+            "RolePolicyList": ([{"PolicyName": f"inline-{i}", "PolicyDocument": _doc(rng)}]
+                               if rng.random() < 0.5 else []),
             "AttachedManagedPolicies": attached(rng.randint(1, 4))})
     groups = [{"Path": "/", "GroupName": f"group-{g}", "GroupId": f"AGPA{g:016d}",
                "Arn": f"arn:aws:iam::{ACCOUNT}:group/group-{g}", "CreateDate": "2024-01-01 00:00:00+00:00",
@@ -135,15 +137,17 @@ def main() -> int:
             c = measure([str(cs), "scan", "--input-file", str(src), "--output", str(out_c), "--skip-open-report"])
             a["html_bytes"] = _size(out_a, "report.html")
             c["html_bytes"] = _size(out_c, "*.html")
-            a["findings"] = len(json.loads((out_a / "report.json").read_text())["findings"]) if a["exit"] in (0, 1) else 0
+            written = a["exit"] in (0, 1)
+            a["findings"] = len(json.loads((out_a / "report.json").read_text())["findings"]) if written else 0
             speedup = c["seconds"] / a["seconds"] if a["seconds"] else 0.0
             cpu_speedup = c["cpu_seconds"] / a["cpu_seconds"] if a["cpu_seconds"] else 0.0
             results[name] = {"input_bytes": src.stat().st_size, "auditwarden": a, "cloudsplaining": c,
                              "speedup_wall": round(speedup, 1), "speedup_cpu": round(cpu_speedup, 1)}
-            good = a["exit"] in (0, 1) and c["exit"] == 0 and speedup >= BUDGET_SPEEDUP and a["html_bytes"] < BUDGET_HTML
+            good = written and c["exit"] == 0 and speedup >= BUDGET_SPEEDUP and a["html_bytes"] < BUDGET_HTML
             ok &= good
             print(f"{name}: auditwarden {a['seconds']} s wall / {a['cpu_seconds']} s CPU, {a['peak_mb']} MB peak, "
-                  f"html {a['html_bytes'] / 1e6:.2f} MB, {a['findings']} findings | cloudsplaining {c['seconds']} s wall"
+                  f"html {a['html_bytes'] / 1e6:.2f} MB, {a['findings']} findings | "
+                  f"cloudsplaining {c['seconds']} s wall"
                   f" / {c['cpu_seconds']} s CPU, {c['peak_mb']} MB peak, html {c['html_bytes'] / 1e6:.2f} MB"
                   f" (exit {c['exit']}) | {speedup:.1f}x faster wall, {cpu_speedup:.1f}x CPU "
                   f"[{'ok' if good else 'OVER BUDGET'}: >= {BUDGET_SPEEDUP:.0f}x wall, html < 2 MB]", flush=True)

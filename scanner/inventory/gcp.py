@@ -45,7 +45,7 @@ def _kind(data: Any) -> str:
     if "includedPermissions" in first or (str(first.get("name", "")).startswith(("roles/", "projects/"))
                                           and "/roles/" in "/" + str(first.get("name", "")) and "email" not in first):
         return "roles"
-    if "email" in first and "uniqueId" in first or "email" in first and "/serviceAccounts/" in str(first.get("name")):
+    if "email" in first and ("uniqueId" in first or "/serviceAccounts/" in str(first.get("name"))):
         return "accounts"
     if "keyType" in first or "/keys/" in str(first.get("name", "")):
         return "keys"
@@ -160,7 +160,8 @@ def load_gcp_dir(folder: str, project: str = "") -> IamSnapshot:
 
 
 # --- API ---------------------------------------------------------------------------------------
-def _role_permissions(iam: Any, roles: Iterable[str], problems: list[Problem], source: str) -> dict[str, frozenset[str]]:
+def _role_permissions(iam: Any, roles: Iterable[str], problems: list[Problem],
+                      source: str) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     for role in sorted(set(roles)):
         try:

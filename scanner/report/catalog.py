@@ -1,9 +1,10 @@
-"""The escalation catalogs (rules/catalogs/escalation_*.yaml) as typed records. Data, not code: a path is a set of actions."""
+"""The escalation catalogs (rules/catalogs/escalation_*.yaml) as typed records.
+
+Data, not code: a path is a set of actions (AWS) or permissions (GCP) that together escalate."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from scanner.packs import data_root

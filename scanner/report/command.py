@@ -139,7 +139,8 @@ def report(aws_authz: Sequence[str], cred_report: str | None, aws: bool, gcp_iam
         from scanner.report.sql import DIALECTS
 
         try:
-            click.echo(DIALECTS[emit_sql](*([table] if table else []), days=window_days), nl=False)
+            sql = DIALECTS[emit_sql]
+            click.echo(sql(table, days=window_days) if table else sql(days=window_days), nl=False)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
         return

@@ -111,8 +111,8 @@ def aggregate(events: Iterable[Event], *, since: datetime, until: datetime) -> l
                 slot[2] = max(slot[2], ev.time)
                 slot[3] = max(slot[3], ev.user_agent)
                 slot[4] = max(slot[4], ev.session_name)
-    return [UsageRow(*k, calls=v[0], first_seen=v[1], last_seen=v[2], user_agent=v[3], session_name=v[4])
-            for k, v in sorted(acc.items())]
+    return [UsageRow(k[0], k[1], k[2], k[3], k[4], k[5], calls=v[0], first_seen=v[1], last_seen=v[2],
+                     user_agent=v[3], session_name=v[4]) for k, v in sorted(acc.items())]
 
 
 def _row(d: Mapping[str, Any], where: str) -> UsageRow:

@@ -97,7 +97,8 @@ def test_api_path_with_the_real_clients() -> None:
     b = byname[sa.email]
     assert b.description == "<img src=x onerror=alert(1)>"
     assert [(k.id, k.user_managed) for k in b.keys] == [("k1", True), ("sys", False)]
-    assert [p.message for p in snap.problems] == ["role roles/editor: NotFound: 404 not found: 'roles/editor'"]  # named, the rest read
+    assert [p.message for p in snap.problems] == [  # named, and the rest read
+        "role roles/editor: NotFound: 404 not found: 'roles/editor'"]
     rep = report(snap)
     rules = {f.rule for f in rep.findings if f.principal == f"serviceAccount:{sa.email}"}
     assert {"privilege.gcp.primitive_role", "privilege.gcp.escalation", "hygiene.gcp.key_age"} <= rules

@@ -41,7 +41,8 @@ def role(name: str, inline: dict[str, Any] | None = None, *, managed: list[str] 
          trust: dict[str, Any] | None = None, boundary: str | None = None, description: str = "",
          tags: list[dict[str, str]] | None = None) -> dict[str, Any]:
     r: dict[str, Any] = {
-        "Path": "/", "RoleName": name, "RoleId": "AROA" + name.upper()[:12], "Arn": f"arn:aws:iam::{ACCOUNT}:role/{name}",
+        "Path": "/", "RoleName": name, "RoleId": "AROA" + name.upper()[:12],
+        "Arn": f"arn:aws:iam::{ACCOUNT}:role/{name}",
         "CreateDate": "2025-01-01T00:00:00Z", "AssumeRolePolicyDocument": trust or ASSUME_EC2,
         "InstanceProfileList": [], "Tags": tags or [], "RoleLastUsed": {},
         "RolePolicyList": [{"PolicyName": pn, "PolicyDocument": d} for pn, d in (inline or {}).items()],

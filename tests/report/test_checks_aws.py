@@ -29,7 +29,8 @@ TARGET = role("target-admin", {"admin": doc(allow("*"))})
 def test_escalation_names_the_policy_and_the_principal() -> None:
     rep = report(snapshot(authz(roles=[role("ci", {"ci-iam": doc(allow(["iam:CreatePolicyVersion", "s3:*"]))}),
                                        TARGET])))
-    [f] = [f for f in findings(rep, "privilege.aws.escalation", "role/ci") if f.evidence["path"] == "CreatePolicyVersion"]
+    [f] = [f for f in findings(rep, "privilege.aws.escalation", "role/ci")
+           if f.evidence["path"] == "CreatePolicyVersion"]
     assert f.principal == f"arn:aws:iam::{ACCOUNT}:role/ci"
     assert f.evidence["policy"] == "ci-iam" and f.evidence["policies"] == ["ci-iam"]
     assert f.category == "privilege" and f.severity == "high"
@@ -63,7 +64,8 @@ def test_passrole_onto_roles_that_do_not_exist_cannot_be_exploited() -> None:
     assert not findings(rep, "privilege.aws.escalation", "role/builder")
     # the same grant once such a role exists is a path
     rep = report(snapshot(authz(roles=[scoped, TARGET, role("codebuild-prod", {"x": doc(allow("s3:*"))})])))
-    assert [f.evidence["path"] for f in findings(rep, "privilege.aws.escalation", "role/builder")] == ["PassRoleToCodeBuild"]
+    paths = [f.evidence["path"] for f in findings(rep, "privilege.aws.escalation", "role/builder")]
+    assert paths == ["PassRoleToCodeBuild"]
 
 
 def test_deny_on_the_passable_role_removes_the_path() -> None:
@@ -155,7 +157,8 @@ def test_trust_policies() -> None:
                       "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"}}}))
     gha_ok = role("gha-ok", trust=_trust({"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
         "Principal": {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"},
-        "Condition": {"StringEquals": {"token.actions.githubusercontent.com:sub": "repo:acme/app:ref:refs/heads/main"}}}))
+        "Condition": {"StringEquals": {
+            "token.actions.githubusercontent.com:sub": "repo:acme/app:ref:refs/heads/main"}}}))
     rep = report(snapshot(authz(roles=[anyone, pinned_any, vendor, vendor_ok, sister, gha, gha_aud_only, gha_ok])),
                  trusted=Trusted(aws_accounts=("444455556666",)))
     public = {f.principal.rsplit("/", 1)[1] for f in findings(rep, "privilege.aws.trust_public")}

@@ -24,8 +24,8 @@ def test_every_published_gcp_escalation_method_is_caught(method: str, permission
 
 
 def test_a_role_without_the_permissions_passes() -> None:
-    sa = Principal("gcp", "p", "service_account", "a@p.iam.gserviceaccount.com", "serviceAccount:a@p.iam.gserviceaccount.com",
-                   roles=("roles/storage.objectViewer",))
+    sa = Principal("gcp", "p", "service_account", "a@p.iam.gserviceaccount.com",
+                   "serviceAccount:a@p.iam.gserviceaccount.com", roles=("roles/storage.objectViewer",))
     snap = IamSnapshot("gcp", "p", "t", (sa,), {"roles/storage.objectViewer": frozenset({"storage.objects.get"})})
     rep = report(snap)
     assert not rep.findings and rep.checks["privilege.gcp.escalation"] == {"pass": 1, "fail": 0}
