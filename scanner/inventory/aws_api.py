@@ -18,11 +18,35 @@ from scanner.inventory.model import AccessKey, IamSnapshot, Problem
 SOURCE = "aws iam api"
 
 
+#: everything but AWS-managed policies: those are fetched one by one, only the ones in use (an account
+#: holds a few dozen of AWS's ~1,300, and listing all of them is most of the call's cost)
+FILTER = ["User", "Role", "Group", "LocalManagedPolicy"]
+
+
+def _aws_managed_in_use(iam: Any, merged: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    have = {p.get("Arn") for p in merged["Policies"]}
+    wanted: set[str] = set()
+    for k in ("UserDetailList", "GroupDetailList", "RoleDetailList"):
+        for e in merged[k]:
+            wanted.update(a.get("PolicyArn", "") for a in e.get("AttachedManagedPolicies", []))
+            wanted.add((e.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn", ""))
+    out = []
+    for arn in sorted(a for a in wanted if a.startswith("arn:aws:iam::aws:") and a not in have):
+        pol = iam.get_policy(PolicyArn=arn)["Policy"]
+        version = iam.get_policy_version(PolicyArn=arn, VersionId=pol["DefaultVersionId"])["PolicyVersion"]
+        out.append({"PolicyName": pol.get("PolicyName", arn.rsplit("/", 1)[-1]), "Arn": arn,
+                    "DefaultVersionId": pol["DefaultVersionId"],
+                    "PolicyVersionList": [{"Document": version["Document"], "VersionId": pol["DefaultVersionId"],
+                                           "IsDefaultVersion": True}]})
+    return out
+
+
 def _authz(iam: Any) -> dict[str, list[Any]]:
     merged: dict[str, list[Any]] = {k: [] for k in SECTIONS}
-    for page in iam.get_paginator("get_account_authorization_details").paginate():
+    for page in iam.get_paginator("get_account_authorization_details").paginate(Filter=FILTER):
         for k in SECTIONS:
             merged[k].extend(page.get(k, []))
+    merged["Policies"].extend(_aws_managed_in_use(iam, merged))
     # role details carry no Description; ListRoles does (the report shows it, escaped)
     described = {r["Arn"]: r["Description"] for page in iam.get_paginator("list_roles").paginate()
                  for r in page.get("Roles", []) if r.get("Description")}
