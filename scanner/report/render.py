@@ -53,15 +53,13 @@ def _env(markdown: bool) -> Any:
 
 def _context(report: Report, data: dict[str, Any] | None = None) -> dict[str, Any]:
     data = data if data is not None else report.to_json()
-    data = orjson.loads(orjson.dumps(data))  # the template context is a copy: report.json stays as built
     findings = data["findings"]
     sev = {s: sum(1 for f in findings if f["severity"] == s) for s in ("critical", "high", "medium", "low")}
     new = set(report.changes.new) if report.changes else set()
     rows = _rows(findings, new)
     row_of = {fid: row["row"] for row in rows for fid in row["ids"]}
-    identities = data["identities"]
-    for i in identities:
-        i["rows"] = list(dict.fromkeys(row_of[f] for f in i["findings"] if f in row_of))
+    identities = [{**i, "rows": list(dict.fromkeys(row_of[f] for f in i["findings"] if f in row_of))}
+                  for i in data["identities"]]  # report.json's own dicts stay as built
     escalate = sorted({f["principal"] for f in findings if f["rule"] in (
         "privilege.aws.escalation", "privilege.aws.admin", "privilege.gcp.escalation", "privilege.gcp.primitive_role")})
     stale = [f for f in findings if f["rule"].startswith("hygiene.") and "key" in f["rule"]]

@@ -117,30 +117,34 @@ def _trusted_by(role: Principal) -> frozenset[str]:
                      for kind, val in s.principals if kind in ("AWS", "*"))
 
 
-def _trusts(trusted: frozenset[str], p: Principal) -> bool:
-    return bool(trusted) and not trusted.isdisjoint(("*", p.id, f"arn:aws:iam::{p.account}:root", p.account))
+def _who_trusts(ctx: Context) -> dict[str, list[Principal]]:
+    """Trusted principal value → the roles whose trust policy names it (built once per snapshot)."""
+    def build() -> dict[str, list[Principal]]:
+        out: dict[str, list[Principal]] = {}
+        for r, trusted in ctx.trust_index(_trusted_by):
+            for val in trusted:
+                out.setdefault(val, []).append(r)
+        return out
+    return ctx.memo("who_trusts", build)
 
 
 def _stronger_roles(ctx: Context, p: Principal, eff: Effective) -> list[str]:
+    """Roles the principal may assume (its grant and their trust both say so) that hold more than it does."""
     assert ctx.evaluator is not None
     bit = ctx.evaluator.index.bit("sts:AssumeRole")
     patterns = tuple(res for g in eff.granting(bit) for res in g.resources)
-    out = []
-    for r, trusted in ctx.trust_index(_trusted_by):
-        if r.id == p.id or not _trusts(trusted, p) or not _matches(patterns, r.id):
-            continue
-        if ctx.effective(r).allowed & ~eff.allowed:
-            out.append(r.id)
-    return out
+    index = _who_trusts(ctx)
+    candidates: dict[str, Principal] = {}
+    for key in ("*", p.id, f"arn:aws:iam::{p.account}:root", p.account):
+        for r in index.get(key, ()):
+            candidates.setdefault(r.id, r)
+    return [r.id for r in candidates.values() if r.id != p.id and _matches(patterns, r.id)
+            and ctx.effective(r).allowed & ~eff.allowed]
 
 
 def _path_holds(ctx: Context, p: Principal, eff: Effective, path: EscalationPath) -> dict[str, object] | None:
     assert ctx.evaluator is not None
     ix = ctx.evaluator.index
-    need = ctx.memo(("path-mask", path.id), lambda: ix.masks(path.actions) if all(map(ix.known, path.actions))
-                    else -1)
-    if need < 0 or eff.allowed & need != need:
-        return None  # the common case, decided with one integer AND
     grants: list[Grant] = []
     for action in path.actions:
         bit = ix.bit(action)
@@ -172,8 +176,14 @@ def escalation(ctx: Context, p: Principal) -> list[Finding] | None:
     eff = ctx.effective(p)
     if is_admin(ctx, eff):
         return []  # already everything: privilege.aws.admin says it once
+    assert ctx.evaluator is not None
+    ix = ctx.evaluator.index
+    masks = ctx.memo("path-masks", lambda: [(path, ix.masks(path.actions) if all(map(ix.known, path.actions))
+                                             else -1) for path in ctx.aws_paths])
     out = []
-    for path in ctx.aws_paths:
+    for path, need in masks:
+        if need < 0 or eff.allowed & need != need:
+            continue  # the common case, decided with one integer AND
         ev = _path_holds(ctx, p, eff, path)
         if ev is None:
             continue
