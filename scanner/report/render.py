@@ -7,6 +7,8 @@ session names, user agents) is inert. Markdown: every `{{ }}` value passes throu
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,10 @@ def template_dir() -> Path:
 
 
 def strip_control(value: Any) -> Any:
+    from markupsafe import Markup
+
+    if isinstance(value, Markup):  # our own script file, never data
+        return value
     return _CONTROL.sub("", value) if isinstance(value, str) else value
 
 
@@ -73,7 +79,17 @@ def _context(report: Report, data: dict[str, Any] | None = None) -> dict[str, An
         "age_chart": charts.key_ages(data["identities"]),
         "sev_colors": charts.SEV_COLORS, "changes": data.get("changes"),
         "rank": SEVERITY_RANK,
+        **_script(),
     }
+
+
+def _script() -> dict[str, Any]:
+    """Our own script (a file in reports/, never data): inlined, and the only one the page's CSP allows."""
+    from markupsafe import Markup
+
+    js = (template_dir() / "report.js").read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(js.encode()).digest()).decode()
+    return {"script": Markup(js), "script_hash": f"sha256-{digest}"}
 
 
 def _rows(findings: list[dict[str, Any]], new: set[str]) -> list[dict[str, Any]]:

@@ -54,4 +54,5 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
     crit = sum(1 for f in rep.findings if f.severity == "critical")
     high = sum(1 for f in rep.findings if f.severity == "high")
     assert f'id="n-critical">{crit}<' in dom and f'id="n-high">{high}<' in dom
+    assert 'data-js="ready"' in dom  # our script ran: the page's CSP admits it by hash (and nothing else)
     assert crit == 1 and high >= 1
