@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -130,6 +130,20 @@ def _boundary(col: Collector, owner: str, d: Mapping[str, Any], managed: Mapping
     return replace(pol, kind="boundary")
 
 
+def _entities(col: Collector, data: Mapping[str, Any], kind: str, managed: Mapping[str, Policy]
+              ) -> Iterator[tuple[Mapping[str, Any], str, str, str, list[Policy]]]:
+    """Each user / role entry with its name, ARN, label and own (attached + inline) policies."""
+    for e in _list(data, f"{kind}DetailList"):
+        if not isinstance(e, Mapping):
+            col.problem(f"a {kind}DetailList entry is not an object; skipped")
+            continue
+        name, arn = _str(e, f"{kind}Name"), _str(e, "Arn")
+        owner = f"{kind.lower()} {name}"
+        pols = _attached(col, owner, _list(e, "AttachedManagedPolicies"), managed)
+        pols += _inline(col, owner, _list(e, f"{kind}PolicyList"))
+        yield e, name, arn, owner, pols
+
+
 def snapshot_from_authz(data: Any, source: str, *, extra_problems: Iterable[Problem] = ()) -> IamSnapshot:
     """The account in `data`; with no principals and a problem saying why when nothing was usable."""
     col = Collector(source)
@@ -151,15 +165,8 @@ def snapshot_from_authz(data: Any, source: str, *, extra_problems: Iterable[Prob
         groups[name] = (_attached(col, f"group {name}", _list(g, "AttachedManagedPolicies"), managed, via=name)
                         + _inline(col, f"group {name}", _list(g, "GroupPolicyList"), via=name))
     principals: list[Principal] = []
-    for u in _list(data, "UserDetailList"):
-        if not isinstance(u, Mapping):
-            col.problem("a UserDetailList entry is not an object; skipped")
-            continue
-        name, arn = _str(u, "UserName"), _str(u, "Arn")
+    for u, name, arn, owner, pols in _entities(col, data, "User", managed):
         account = account or account_of(arn)
-        owner = f"user {name}"
-        pols = _attached(col, owner, _list(u, "AttachedManagedPolicies"), managed)
-        pols += _inline(col, owner, _list(u, "UserPolicyList"))
         member_of = tuple(str(g) for g in _list(u, "GroupList"))
         for g in member_of:
             if g not in groups:
@@ -168,15 +175,8 @@ def snapshot_from_authz(data: Any, source: str, *, extra_problems: Iterable[Prob
         principals.append(Principal("aws", account_of(arn), "user", name, arn, tags=_tags(u), policies=tuple(pols),
                                     boundary=_boundary(col, owner, u, managed), groups=member_of,
                                     created=_time(u.get("CreateDate"))))
-    for r in _list(data, "RoleDetailList"):
-        if not isinstance(r, Mapping):
-            col.problem("a RoleDetailList entry is not an object; skipped")
-            continue
-        name, arn = _str(r, "RoleName"), _str(r, "Arn")
+    for r, name, arn, owner, pols in _entities(col, data, "Role", managed):
         account = account or account_of(arn)
-        owner = f"role {name}"
-        pols = _attached(col, owner, _list(r, "AttachedManagedPolicies"), managed)
-        pols += _inline(col, owner, _list(r, "RolePolicyList"))
         trust = col.policy("trust policy", r.get("AssumeRolePolicyDocument"), kind="trust", where=f"{owner}: ") \
             if r.get("AssumeRolePolicyDocument") is not None else None
         last = r.get("RoleLastUsed")

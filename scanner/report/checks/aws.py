@@ -43,15 +43,22 @@ def is_admin(ctx: Context, eff: Effective) -> bool:
     return bool(full_iam) and eff.allowed & full_iam == full_iam
 
 
+def _admin_policies(ctx: Context, eff: Effective) -> list[Policy] | None:
+    """The policies that make the identity admin (its IAM grants), or None when it is not admin."""
+    if not is_admin(ctx, eff):
+        return None
+    assert ctx.evaluator is not None
+    iam = ctx.evaluator.index.service_mask("iam")
+    return [g.policy for g in eff.grants if g.mask & iam]
+
+
 def admin(ctx: Context, p: Principal) -> list[Finding] | None:
     if p.cloud != "aws" or p.kind not in ("user", "role"):
         return None
     eff = ctx.effective(p)
-    if not is_admin(ctx, eff):
+    policies = _admin_policies(ctx, eff)
+    if policies is None:
         return []
-    assert ctx.evaluator is not None
-    iam = ctx.evaluator.index.service_mask("iam")
-    policies = [g.policy for g in eff.grants if g.mask & iam]
     return [make_finding(ctx, p, "privilege.aws.admin", severity="critical", category="privilege",
                          title=f"{p.kind} {p.name} is admin-equivalent (full IAM control)", action="iam:*",
                          evidence={**_policy_evidence(policies), "notes": list(eff.notes)[:10]},
@@ -256,13 +263,10 @@ def compute_admin(ctx: Context, p: Principal) -> list[Finding] | None:
                        if k == "Service" and v in COMPUTE_SERVICES})
     if not services:
         return None
-    eff = ctx.effective(p)
-    if not is_admin(ctx, eff):
+    policies = _admin_policies(ctx, ctx.effective(p))
+    if policies is None:
         return []
-    assert ctx.evaluator is not None
-    iam = ctx.evaluator.index.service_mask("iam")
     return [make_finding(ctx, p, "privilege.aws.compute_admin", severity="high", category="privilege",
                          title=f"role {p.name} runs code for {', '.join(services)} and is admin-equivalent",
-                         action="iam:*", evidence={**_policy_evidence([g.policy for g in eff.grants if g.mask & iam]),
-                                                   "services": services},
+                         action="iam:*", evidence={**_policy_evidence(policies), "services": services},
                          remediation="Whoever deploys code to that service becomes admin: scope the role down.")]
