@@ -68,6 +68,16 @@ def test_passrole_onto_roles_that_do_not_exist_cannot_be_exploited() -> None:
     assert paths == ["PassRoleToCodeBuild"]
 
 
+def test_grants_scoped_to_principals_that_do_not_exist_cannot_be_exploited() -> None:
+    ghost = role("ops", {"p": doc(allow(["iam:PutRolePolicy", "iam:AttachRolePolicy"],
+                                        f"arn:aws:iam::{ACCOUNT}:role/retired-*"))})
+    rep = report(snapshot(authz(roles=[ghost, TARGET])))
+    assert not findings(rep, "privilege.aws.escalation", "role/ops")
+    live = role("ops", {"p": doc(allow(["iam:PutRolePolicy"], f"arn:aws:iam::{ACCOUNT}:role/target-*"))})
+    rep = report(snapshot(authz(roles=[live, TARGET])))
+    assert [f.evidence["path"] for f in findings(rep, "privilege.aws.escalation", "role/ops")] == ["PutRolePolicy"]
+
+
 def test_deny_on_the_passable_role_removes_the_path() -> None:
     r = role("fn", {"grant": doc(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"])),
                     "guard": doc(deny("iam:PassRole", TARGET["Arn"]))})

@@ -20,6 +20,13 @@ COMPUTE_SERVICES = ("ec2.amazonaws.com", "lambda.amazonaws.com", "ecs-tasks.amaz
                     "cloudformation.amazonaws.com", "datapipeline.amazonaws.com", "states.amazonaws.com",
                     "build.apprunner.amazonaws.com", "tasks.apprunner.amazonaws.com",
                     "elasticmapreduce.amazonaws.com")
+#: IAM actions whose resource is a user or a role: a grant scoped to ARNs matching none in the account is inert
+ACTS_ON: dict[str, str] = {
+    **dict.fromkeys(("iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy",
+                     "iam:DeleteRolePermissionsBoundary"), "role"),
+    **dict.fromkeys(("iam:AttachUserPolicy", "iam:PutUserPolicy", "iam:CreateAccessKey", "iam:DeleteAccessKey",
+                     "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:DeleteUserPermissionsBoundary"), "user"),
+}
 #: condition keys that pin a trust to a known party
 PINNING_KEYS = ("sts:externalid", "aws:principalorgid", "aws:principalorgpaths", "aws:sourceaccount",
                 "aws:principalaccount", "aws:sourceorgid", "aws:principalarn", "aws:sourcearn")
@@ -160,8 +167,13 @@ def _path_holds(ctx: Context, p: Principal, eff: Effective, path: EscalationPath
         usable = eff.granting(bit)
         if path.on_others and action in ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"):
             usable = [g for g in usable if not _self_only(p, g.resources)]
-            if not usable:
-                return None
+        kind = ACTS_ON.get(action)
+        if kind is not None:
+            existing = ctx.memo(("arns", kind), lambda: tuple(x.id for x in ctx.snapshot.principals if x.kind == kind))
+            if existing:  # scoped to users / roles the account does not have: nothing to exploit
+                usable = [g for g in usable if any(_matches(g.resources, arn) for arn in existing)]
+        if not usable:
+            return None
         grants.extend(usable)
     extra: dict[str, object] = {}
     if path.passrole:
