@@ -79,3 +79,18 @@ def test_config_thresholds_are_read_and_checked(tmp_path: Path) -> None:
     code, _, err = _run("--aws-authz", str(EX / "aws" / "authz.json"), "--config", str(cfg), "--out", str(tmp_path))
     assert code == 2 and f"{cfg}:2" in err and "key_max_age_days" in err
 
+
+
+def test_unknown_actions_and_bad_documents_are_listed(tmp_path: Path) -> None:
+    data = json.loads((EX / "aws" / "authz.json").read_text())
+    bob = next(u for u in data["UserDetailList"] if u["UserName"] == "bob")
+    bob["UserPolicyList"].append({"PolicyName": "typo", "PolicyDocument": {"Statement": [
+        {"Effect": "Allow", "Action": ["iam:PassRoel", "s3:GetObject"], "Resource": "*"}]}})
+    bob["UserPolicyList"].append({"PolicyName": "garbled", "PolicyDocument": "%7B%22Statement%22%3A"})
+    path = tmp_path / "authz.json"
+    path.write_text(json.dumps(data))
+    code, _, err = _run("--aws-authz", str(path), "--out", str(tmp_path / "o"), *AS_OF)
+    assert code == 1 and "user bob: policy 'garbled': policy document is not valid JSON" in err
+    problems = json.loads((tmp_path / "o" / "report.json").read_text())["problems"]
+    assert any("iam:PassRoel" in p["message"] for p in problems)
+    assert "iam:PassRoel" in (tmp_path / "o" / "report.md").read_text()

@@ -156,6 +156,10 @@ def _stronger_roles(ctx: Context, p: Principal, eff: Effective) -> list[str]:
             and ctx.effective(r).allowed & ~eff.allowed]
 
 
+def _arns_of(ctx: Context, kind: str) -> tuple[str, ...]:
+    return ctx.memo(("arns", kind), lambda: tuple(x.id for x in ctx.snapshot.principals if x.kind == kind))
+
+
 def _path_holds(ctx: Context, p: Principal, eff: Effective, path: EscalationPath) -> dict[str, object] | None:
     assert ctx.evaluator is not None
     ix = ctx.evaluator.index
@@ -169,7 +173,7 @@ def _path_holds(ctx: Context, p: Principal, eff: Effective, path: EscalationPath
             usable = [g for g in usable if not _self_only(p, g.resources)]
         kind = ACTS_ON.get(action)
         if kind is not None:
-            existing = ctx.memo(("arns", kind), lambda: tuple(x.id for x in ctx.snapshot.principals if x.kind == kind))
+            existing = _arns_of(ctx, kind)
             if existing:  # scoped to users / roles the account does not have: nothing to exploit
                 usable = [g for g in usable if any(_matches(g.resources, arn) for arn in existing)]
         if not usable:
