@@ -62,13 +62,19 @@ def _add(parts: _Parts, data: Any, source: str) -> None:
         for b in data.get("bindings") or []:
             if isinstance(b, Mapping) and isinstance(b.get("role"), str) and isinstance(b.get("members"), list):
                 if b.get("condition"):
-                    continue  # conditional grants are not standing privilege; not judged as such
+                    parts.problems.append(Problem(source, f"conditional binding of {b['role']} not judged "
+                                                          "(only unconditional grants are standing privilege)"))
+                    continue
                 parts.bindings.append((b["role"], tuple(str(m) for m in b["members"])))
             else:
                 parts.problems.append(Problem(source, "a binding without role/members; skipped"))
     elif kind == "roles":
         for r in items:
-            perms = r.get("includedPermissions") or []
+            perms = r.get("includedPermissions")
+            if not isinstance(perms, list):  # `gcloud iam roles list` omits them; `describe` has them
+                parts.problems.append(Problem(source, f"role {r.get('name')} has no includedPermissions (use "
+                                                      "`gcloud iam roles describe`); its permissions are unknown"))
+                continue
             parts.roles[str(r.get("name"))] = frozenset(str(p) for p in perms if isinstance(p, str))
     elif kind == "accounts":
         parts.accounts.extend(items)

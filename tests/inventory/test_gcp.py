@@ -31,10 +31,12 @@ def test_wrong_kind_and_broken_files_are_named(tmp_path: Path) -> None:
     shutil.copytree(GCP, folder)
     (folder / "trail.json").write_text('{"Records": [{"eventName": "x"}]}')
     (folder / "broken.json").write_text('[{"email": "a@b"')
+    (folder / "roles-list.json").write_text('[{"name": "roles/viewer", "title": "Viewer", "stage": "GA"}]')
     snap = load_gcp_dir(str(folder))
     problems = {Path(p.source).name: p.message for p in snap.problems}
     assert "not a GCP IAM export" in problems["trail.json"]
     assert "not JSON" in problems["broken.json"]
+    assert "roles/viewer has no includedPermissions" in problems["roles-list.json"]
     assert len(snap.principals) == 5  # everything else still read
 
 
