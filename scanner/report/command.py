@@ -135,20 +135,22 @@ def report(aws_authz: Sequence[str], cred_report: str | None, aws: bool, gcp_iam
         raise click.UsageError(str(e)) from None
     settings = report_settings(config)
     window_days = days or settings.usage_days
+    now = parse_time(as_of) if as_of else datetime.now(UTC)
+    if now is None:
+        raise click.UsageError(f"--as-of {as_of!r} is not an RFC 3339 time")
     if emit_sql:
         from scanner.report.sql import DIALECTS
 
+        until = now if as_of else None  # a fixed window only when asked for; else the query's own clock
         try:
             sql = DIALECTS[emit_sql]
-            click.echo(sql(table, days=window_days) if table else sql(days=window_days), nl=False)
+            click.echo(sql(table, days=window_days, until=until) if table else sql(days=window_days, until=until),
+                       nl=False)
         except ValueError as e:
             raise click.UsageError(str(e)) from None
         return
     if not (aws_authz or cred_report or aws or gcp_iam or gcp_project):
         raise click.UsageError("give an inventory: --aws-authz FILE, --aws, --gcp-iam DIR or --gcp-project P")
-    now = parse_time(as_of) if as_of else datetime.now(UTC)
-    if now is None:
-        raise click.UsageError(f"--as-of {as_of!r} is not an RFC 3339 time")
     prev = None
     if previous:
         try:

@@ -9,6 +9,7 @@ all); GCP rows carry each `authorizationInfo` permission.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 _IDENT = re.compile(r"^[A-Za-z0-9_.\-`*]+$")
 
@@ -19,16 +20,24 @@ def _ident(name: str, what: str) -> str:
     return name
 
 
-def athena(table: str = "cloudtrail_logs", days: int = 90) -> str:
+def _until(until: datetime | None, dialect: str) -> str:
+    if until is None:
+        return "current_timestamp" if dialect == "athena" else "CURRENT_TIMESTAMP()"
+    stamp = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return f"TIMESTAMP '{stamp} UTC'"
+
+
+def athena(table: str = "cloudtrail_logs", days: int = 90, until: datetime | None = None) -> str:
     """Over the CloudTrail table AWS documents for Athena (useridentity struct, eventtime as ISO text)."""
     t = _ident(table, "table")
+    end = _until(until, "athena")
     return f"""-- auditwarden usage: CloudTrail in Athena, last {int(days)} days, successful calls
 SELECT 'aws' AS cloud,
        COALESCE(recipientaccountid, useridentity.accountid) AS account,
        CASE WHEN useridentity.type = 'AssumedRole' THEN useridentity.sessioncontext.sessionissuer.arn
             ELSE useridentity.arn END AS principal,
        eventsource AS service,
-       regexp_replace(eventname, '^([A-Za-z]+?)[0-9]{{8}}(v[0-9]+)?$', '$1') AS operation,
+       regexp_extract(eventname, '^([A-Za-z]+?)([0-9]{{8}}(v[0-9]+)?)?$', 1) AS operation,
        '' AS permission,
        COUNT(*) AS calls,
        MIN(eventtime) AS first_seen,
@@ -38,15 +47,17 @@ SELECT 'aws' AS cloud,
                 ELSE '' END) AS session_name
 FROM {t}
 WHERE errorcode IS NULL
-  AND from_iso8601_timestamp(eventtime) >= current_timestamp - INTERVAL '{int(days)}' DAY
+  AND from_iso8601_timestamp(eventtime) >= {end} - INTERVAL '{int(days)}' DAY
+  AND from_iso8601_timestamp(eventtime) <= {end}
 GROUP BY 1, 2, 3, 4, 5, 6
 ORDER BY 1, 2, 3, 4, 5, 6
 """
 
 
-def bigquery(dataset: str = "my-project.audit_logs", days: int = 90) -> str:
+def bigquery(dataset: str = "my-project.audit_logs", days: int = 90, until: datetime | None = None) -> str:
     """Over a log-sink dataset (tables cloudaudit_googleapis_com_activity / _data_access, wildcard)."""
     d = _ident(dataset, "dataset")
+    end = _until(until, "bigquery")
     return f"""-- auditwarden usage: Cloud Audit Logs sink in BigQuery, last {int(days)} days, successful calls
 SELECT 'gcp' AS cloud,
        t.resource.labels.project_id AS account,
@@ -64,7 +75,8 @@ FROM `{d}.cloudaudit_googleapis_com_*` AS t,
      UNNEST(t.protopayload_auditlog.authorizationInfo) AS a
 WHERE COALESCE(t.protopayload_auditlog.status.code, 0) = 0
   AND a.granted
-  AND t.timestamp >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL {int(days)} DAY)
+  AND t.timestamp >= TIMESTAMP_SUB({end}, INTERVAL {int(days)} DAY)
+  AND t.timestamp <= {end}
 GROUP BY 1, 2, 3, 4, 5, 6
 ORDER BY 1, 2, 3, 4, 5, 6
 """
