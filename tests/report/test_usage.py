@@ -131,7 +131,9 @@ def test_the_bigquery_query_computes_the_embedded_rows(tmp_path: Path) -> None:
     rows = []
     for line in (EX / "logs" / "gcp-audit-2026-11.json").read_text().splitlines():
         e = json.loads(line)
-        rows.append({"timestamp": e["timestamp"], "resource": e["resource"], "protopayload_auditlog": e["protoPayload"]})
+        # a log sink's BigQuery row: the AuditLog payload under protopayload_auditlog
+        rows.append({"timestamp": e["timestamp"], "resource": e["resource"],
+                     "protopayload_auditlog": e["protoPayload"]})
     table = tmp_path / "sink.ndjson"
     table.write_text("\n".join(json.dumps(r) for r in rows))
     con = duckdb.connect()
