@@ -156,8 +156,15 @@ def _stronger_roles(ctx: Context, p: Principal, eff: Effective) -> list[str]:
             and ctx.effective(r).allowed & ~eff.allowed]
 
 
-def _arns_of(ctx: Context, kind: str) -> tuple[str, ...]:
-    return ctx.memo(("arns", kind), lambda: tuple(x.id for x in ctx.snapshot.principals if x.kind == kind))
+def _reaches(ctx: Context, kind: str, resources: tuple[str, ...]) -> bool:
+    """Whether resource patterns name some user / role of the account (true when it has none to check)."""
+    if "*" in resources:
+        return True
+
+    def compute() -> bool:
+        existing = ctx.memo(("arns", kind), lambda: [x.id for x in ctx.snapshot.principals if x.kind == kind])
+        return not existing or any(_matches(resources, arn) for arn in existing)
+    return ctx.memo(("reach", kind, resources), compute)
 
 
 def _path_holds(ctx: Context, p: Principal, eff: Effective, path: EscalationPath) -> dict[str, object] | None:
@@ -173,9 +180,7 @@ def _path_holds(ctx: Context, p: Principal, eff: Effective, path: EscalationPath
             usable = [g for g in usable if not _self_only(p, g.resources)]
         kind = ACTS_ON.get(action)
         if kind is not None:
-            existing = _arns_of(ctx, kind)
-            if existing:  # scoped to users / roles the account does not have: nothing to exploit
-                usable = [g for g in usable if any(_matches(g.resources, arn) for arn in existing)]
+            usable = [g for g in usable if _reaches(ctx, kind, g.resources)]
         if not usable:
             return None
         grants.extend(usable)
