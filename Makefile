@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+DEMO_REPORT ?= /tmp/auditwarden-demo-report
 
 .PHONY: demo test lint bench venv clean package routes checkov
 
@@ -18,6 +19,11 @@ demo: $(STAMP)
 	@echo "== auditwarden scan examples/trail (rule pack + deploy provenance) =="
 	$(BIN)/auditwarden scan examples/trail --config examples/auditwarden.yaml --format table --fail-on critical \
 		--dead-letter /tmp/auditwarden-demo-deadletter.jsonl; rc=$$?; test $$rc -le 1
+	@echo "== auditwarden report examples/iam (AWS + GCP inventory, a month of audit logs) =="
+	$(BIN)/auditwarden report --aws-authz examples/iam/aws/authz.json \
+		--aws-credential-report examples/iam/aws/credential-report.csv --gcp-iam examples/iam/gcp \
+		--logs examples/iam/logs --days 30 --as-of 2026-11-30T12:00:00Z --out $(DEMO_REPORT); rc=$$?; test $$rc -le 1
+	@echo "least-privilege report: open $(DEMO_REPORT)/report.html (also report.md, report.json)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider

@@ -233,6 +233,10 @@ from scanner.provenance.command import policy as _policy  # noqa: E402  (the gro
 
 cli.add_command(_policy)
 
+from scanner.report.command import report as _report  # noqa: E402  (lives with its package)
+
+cli.add_command(_report)
+
 
 # --- respond / revoke / undo (the response gate lives with its package) ----------------------
 from scanner.respond import command as _respond_cmds  # noqa: E402

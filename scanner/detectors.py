@@ -99,12 +99,19 @@ def _check_serverless(config: Config) -> None:
     live_settings(config)
 
 
+def _check_report(config: Config) -> None:
+    from scanner.report.settings import report_settings
+
+    report_settings(config)
+
+
 #: Sections owned by something other than a detector (commands with settings of their own). `response`
 #: is typed by config.py (a core section); its action names are checked by the package that owns them.
 OTHER_SECTIONS: dict[str, Callable[[Config], None]] = {
     "secrets": _check_secrets,
     "response": _check_response,
     "serverless": _check_serverless,
+    "report": _check_report,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("pandas", "pyod", "jinja2", "google.cloud", "numpy")
+HEAVY = ("pandas", "pyod", "jinja2", "google.cloud", "numpy", "policy_sentry")  # report-only libraries too
 
 
 def _modules(code: str) -> set[str]:

@@ -1,0 +1,1 @@
+"""IAM inventory: one typed, frozen `IamSnapshot` per AWS account / GCP project, from files or the API."""

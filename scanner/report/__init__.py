@@ -1,0 +1,1 @@
+"""The nightly least-privilege report: snapshot (+ usage) → checks → report.html / report.md / report.json."""
