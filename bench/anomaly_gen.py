@@ -163,6 +163,13 @@ class Log:
             payload["status"] = {"code": error, "message": "PERMISSION_DENIED"}
         if request:
             payload["request"] = request
+            # SetIamPolicy entries carry what changed, as Cloud Audit Logs write it
+            for b in request.get("policy", {}).get("bindings", []):
+                delta = payload.setdefault("serviceData", {
+                    "@type": "type.googleapis.com/google.iam.v1.logging.AuditData",
+                    "policyDelta": {"bindingDeltas": []}})
+                for m in b["members"]:
+                    delta["policyDelta"]["bindingDeltas"].append({"action": "ADD", "role": b["role"], "member": m})
         rec = {"protoPayload": payload, "insertId": eid,
                "resource": {"type": "audited_resource", "labels": {"project_id": PROJECT, "service": service}},
                "timestamp": _gts(t), "severity": "ERROR" if error else "NOTICE",
@@ -312,6 +319,21 @@ def benign_novelties(log: Log, acts: list[Actor]) -> None:
         for _ in range(6):
             emit(log, bob, (base + timedelta(days=8, hours=h)).timestamp() + rng.uniform(0, 3599),
                  rng.choice(bob.ops), _ip(rng, "198.51.100"), "eu-west-1")
+    # first-time but legitimate sensitive calls: carol reads a secret while debugging, erin grants a
+    # colleague a role, terraform applies a hotfix on a Saturday night
+    carol = by["dev-carol"]
+    t = (base + timedelta(days=9, hours=14)).timestamp()
+    log.aws_call(t, carol.identity, "secretsmanager.amazonaws.com", "GetSecretValue", _ip(rng, "198.51.100"),
+                 carol.agent, "us-east-1", {"secretId": "staging/orders/db"})
+    erin = by["gdev-erin"]
+    log.gcp_call((base + timedelta(days=11, hours=10)).timestamp(), erin.identity,
+                 "cloudresourcemanager.googleapis.com", "SetIamPolicy", _ip(rng, "198.51.100"), erin.agent,
+                 f"projects/{PROJECT}", "resourcemanager.projects.setIamPolicy",
+                 request={"policy": {"bindings": [{"role": "roles/viewer", "members": ["user:gina@acme.com"]}]}})
+    tf = by["terraform-ci"]
+    for _ in range(40):
+        t = (base + timedelta(days=12, hours=22)).timestamp() + rng.uniform(0, 3599)
+        emit(log, tf, t, rng.choice(tf.ops), _ip(rng, "3.84.12"), "us-east-1")
     gha = by["gha-deploy"]
     for d in (15, 16, 17):
         for h in (11, 14):

@@ -9,7 +9,7 @@ anomaly:
            value_ttl_days: 90, profile_ttl_days: 180}
   novelty: {alert_score: 1.0, high_score: 2.0, off_hours_share: 0.01, weights: {new_sensitive_api: 1.0, ...}}
   bursts: {window_minutes: 10, access_denied: 20, distinct_secrets: 10}
-  scoring: {top_k_per_day: 1, min_quantile: 0.999, detectors: [iforest, ecod], seed: 7,
+  scoring: {top_k_per_day: 1, min_quantile: 0.99, detectors: [iforest, ecod], seed: 7,
             explain_features: 3}
 ```
 """
@@ -53,7 +53,7 @@ class Limits:
 @dataclass(frozen=True, slots=True)
 class Scoring:
     top_k_per_day: int = 1
-    min_quantile: float = 0.999
+    min_quantile: float = 0.99
     detectors: tuple[str, ...] = ("iforest", "ecod")
     seed: int = 7
     explain_features: int = 3
@@ -149,7 +149,7 @@ def _scoring(doc: LineDict, path: str) -> Scoring:
                         f"anomaly.scoring.detectors: iforest plus any of {', '.join(SCORERS[1:])}")
     return Scoring(
         top_k_per_day=_int(doc, "top_k_per_day", path, 1, 0),
-        min_quantile=_num(doc, "min_quantile", path, 0.999, 0.0, 1.0),
+        min_quantile=_num(doc, "min_quantile", path, 0.99, 0.0, 1.0),
         detectors=tuple(dets),
         seed=_int(doc, "seed", path, 7, 0),
         explain_features=_int(doc, "explain_features", path, 3),
