@@ -32,17 +32,18 @@ class Baselines:
         self.limits = limits
         self._cache: OrderedDict[str, Profile] = OrderedDict()
         self._dirty: set[str] = set()
-        self._index: dict[str, float] | None = None
+        #: principal → last activity, least recently active first (eviction order)
+        self._index: OrderedDict[str, float] | None = None
         self.evicted = 0
 
     # --- index ------------------------------------------------------------------------------
-    def _load_index(self, now: float) -> dict[str, float]:
+    def _load_index(self, now: float) -> OrderedDict[str, float]:
         if self._index is None:
             raw = self.state.get(INDEX, now)
             if raw is None:
-                self._index = {}
+                self._index = OrderedDict()
             elif isinstance(raw, Mapping) and all(isinstance(v, int | float) for v in raw.values()):
-                self._index = {str(k): float(v) for k, v in raw.items()}
+                self._index = OrderedDict(sorted(((str(k), float(v)) for k, v in raw.items()), key=lambda kv: kv[1]))
             else:
                 raise StateFormatError(f"the baseline index ({INDEX}) is not one this version wrote")
         return self._index
@@ -81,15 +82,15 @@ class Baselines:
 
     def _index_touch(self, key: str, when: float) -> None:
         idx = self._load_index(when)
-        if idx.get(key, -1.0) < when:
+        if idx.get(key, -1.0) <= when:
             idx[key] = when
+            idx.move_to_end(key)
 
     def _admit(self, key: str, now: float) -> None:
         idx = self._load_index(now)
         while len(idx) >= self.limits.max_principals:
             # the principal idle the longest leaves; its baseline is rebuilt if it comes back
-            oldest = min(idx, key=idx.__getitem__)
-            del idx[oldest]
+            oldest, _ = idx.popitem(last=False)
             self._cache.pop(oldest, None)
             self._dirty.discard(oldest)
             self.state.delete(PREFIX + oldest)
@@ -115,8 +116,8 @@ class Baselines:
             self._write(key, self._cache[key], now)
         if self._index is not None:
             floor = now - self.limits.profile_ttl_days * DAY
-            self._index = {k: v for k, v in self._index.items() if v >= floor}
-            self.state.put(INDEX, self._index, now)
+            self._index = OrderedDict((k, v) for k, v in self._index.items() if v >= floor)
+            self.state.put(INDEX, dict(self._index), now)
 
     def cached(self) -> Iterator[tuple[str, Profile]]:
         return iter(list(self._cache.items()))
