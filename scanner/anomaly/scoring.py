@@ -42,11 +42,11 @@ def _matrix(df: pd.DataFrame) -> Any:
     return x
 
 
-def _scorer(name: str, seed: int) -> Any:
+def _scorer(name: str, seed: int, rows: int) -> Any:
     if name == "iforest":
         from pyod.models.iforest import IForest
 
-        return IForest(n_estimators=100, max_samples=256, random_state=seed)
+        return IForest(n_estimators=100, max_samples=min(256, rows), random_state=seed)
     if name == "ecod":
         from pyod.models.ecod import ECOD
 
@@ -67,7 +67,7 @@ def score(df: pd.DataFrame, cfg: Scoring) -> pd.DataFrame:
     fit_x = x[rng.choice(len(x), cfg.fit_rows, replace=False)] if len(x) > cfg.fit_rows else x
     ranks = []
     for name in cfg.detectors:
-        model = _scorer(name, cfg.seed)
+        model = _scorer(name, cfg.seed, len(fit_x))
         model.fit(fit_x)
         raw = model.decision_scores_ if fit_x is x else model.decision_function(x)
         col = pd.Series(np.asarray(raw, dtype=np.float64)).rank(pct=True).to_numpy()
