@@ -223,7 +223,8 @@ def actors() -> list[Actor]:
                 "google.devtools.artifactregistry.v1.ArtifactRegistry.GetRepository")], 8, (9, 19)),
         Actor("orders-sa", "gcp", "service", gcp_auth("orders@acme-prod.iam.gserviceaccount.com"), ["35.202.7"],
               UA["grpc"], ["us-central1"],
-              [("secretmanager.googleapis.com", "google.cloud.secretmanager.v1.SecretManagerService.AccessSecretVersion"),
+              [("secretmanager.googleapis.com",
+                "google.cloud.secretmanager.v1.SecretManagerService.AccessSecretVersion"),
                ("cloudkms.googleapis.com", "Decrypt"),
                ("pubsub.googleapis.com", "google.pubsub.v1.Publisher.GetTopic")], 5, (0, 24), False),
     ]
@@ -261,7 +262,8 @@ def _gcp_resource(service: str, method: str) -> tuple[str, str]:
     if "AccessSecretVersion" in method:
         return f"projects/{PROJECT}/secrets/orders-db/versions/latest", "secretmanager.versions.access"
     if service == "cloudkms.googleapis.com":
-        return f"projects/{PROJECT}/locations/global/keyRings/app/cryptoKeys/orders", "cloudkms.cryptoKeyVersions.useToDecrypt"
+        return (f"projects/{PROJECT}/locations/global/keyRings/app/cryptoKeys/orders",
+                "cloudkms.cryptoKeyVersions.useToDecrypt")
     return f"projects/{PROJECT}/{short.lower()}", f"{service.split('.')[0]}.{short.lower()}"
 
 
@@ -444,8 +446,8 @@ def _detonate(log: Log, a: Attack, ident: dict[str, Any], ip: str, agent: str, r
         aws("iam.amazonaws.com", "CreateAccessKey", {"userName": "stratus-red-team-backdoor-user"})
     elif tech == "aws.persistence.lambda-backdoor-function":
         aws("lambda.amazonaws.com", "AddPermission20150331v2",
-            {"functionName": "stratus-red-team-backdoor-f", "statementId": "backdoor", "action": "lambda:InvokeFunction",
-             "principal": "*"})
+            {"functionName": "stratus-red-team-backdoor-f", "statementId": "backdoor",
+             "action": "lambda:InvokeFunction", "principal": "*"})
     elif tech == "aws.discovery.ec2-enumerate-from-instance":
         for op in ("GetCallerIdentity",):
             aws("sts.amazonaws.com", op)
@@ -485,7 +487,8 @@ def _detonate(log: Log, a: Attack, ident: dict[str, Any], ip: str, agent: str, r
     elif tech == "gcp.persistence.invite-external-user":
         gcp("cloudresourcemanager.googleapis.com", "SetIamPolicy", f"projects/{PROJECT}",
             "resourcemanager.projects.setIamPolicy",
-            request={"policy": {"bindings": [{"role": "roles/viewer", "members": ["user:stratus.attacker@gmail.com"]}]}})
+            request={"policy": {"bindings": [{"role": "roles/viewer",
+                                              "members": ["user:stratus.attacker@gmail.com"]}]}})
     elif tech == "gcp.defense-evasion.delete-logging-sink":
         gcp("logging.googleapis.com", "google.logging.v2.ConfigServiceV2.DeleteSink",
             f"projects/{PROJECT}/sinks/org-audit-sink", "logging.sinks.delete")

@@ -216,8 +216,9 @@ class NoveltyDetector:
             usual = prof.usual(field) if field else [[f"{h:02d}:00", c] for h, c in _top_hours(prof)]
             what.append({"signal": g.name, "new": g.new, "weight": g.weight, "usual": usual})
         severity = "high" if score >= self.s.high_score else "medium"
-        evidence: dict[str, object] = {"score": round(score, 3), "new": what, "history_days": round(prof.history_days(), 1),
-                    "events_in_baseline": prof.n, "source_ip": ev.source_ip, "user_agent": ev.user_agent[:200]}
+        evidence: dict[str, object] = {
+            "score": round(score, 3), "new": what, "history_days": round(prof.history_days(), 1),
+            "events_in_baseline": prof.n, "source_ip": ev.source_ip, "user_agent": ev.user_agent[:200]}
         if ev.resources:
             evidence["resource"] = ev.resources[0][:300]
         f = self._finding(ev, top.name, severity, evidence, 0.0)

@@ -114,7 +114,7 @@ def findings(rows: Sequence[HourRow], cfg: Scoring) -> list[Finding]:
     spread = scored[list(FEATURES)].std().replace(0.0, 1.0)
     out: list[Finding] = []
     for idx, r in flagged.iterrows():
-        src = rows[int(idx)]  # type: ignore[call-overload]
+        src = rows[int(idx)]
         cloud, account, principal = src.principal.split("|", 2)
         drivers = explain(r, usual.loc[src.principal], spread, cfg.explain_features)
         ranks = {c.removeprefix("rank_"): round(float(r[c]), 4) for c in scored.columns if c.startswith("rank_")}

@@ -11,7 +11,8 @@ from scanner.yamlio import YamlError
 
 def test_values_are_read_and_defaults_fill_the_rest() -> None:
     cfg = parse_settings("anomaly:\n  min_history_days: 3\n  limits: {max_principals: 500}\n"
-                         "  novelty: {weights: {new_region: 0}}\n  scoring: {top_k_per_day: 2, detectors: [iforest, hbos]}\n",
+                         "  novelty: {weights: {new_region: 0}}\n"
+                         "  scoring: {top_k_per_day: 2, detectors: [iforest, hbos]}\n",
                          "a.yaml")
     s = anomaly_settings(cfg)
     assert s.min_history_days == 3 and s.limits.max_principals == 500 and s.limits.values_per_field == 64
