@@ -139,7 +139,10 @@ def main() -> int:
         if res["fa_rules"][g]:
             print(f"  false alarms ({g}): {', '.join(res['fa_rules'][g])}")
     secs = pyod_speed()
-    print(f"pyod scoring of 1,000,000 principal-hour rows: {secs:.1f}s")
+    import os
+
+    print(f"pyod scoring of 1,000,000 principal-hour rows: {secs:.1f}s (imports included; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     ok = res["rate"]["combined"]["24h"] >= 0.8 and res["false_alarms"]["combined"] <= 2 and secs < 60
     print("budget:", "met" if ok else "MISSED")
     return 0 if ok else 1

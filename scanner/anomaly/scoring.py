@@ -42,11 +42,11 @@ def _matrix(df: pd.DataFrame) -> Any:
     return x
 
 
-def _scorer(name: str, seed: int, rows: int) -> Any:
+def _scorer(name: str, cfg: Scoring, rows: int) -> Any:
     if name == "iforest":
         from pyod.models.iforest import IForest
 
-        return IForest(n_estimators=100, max_samples=min(256, rows), random_state=seed)
+        return IForest(n_estimators=cfg.trees, max_samples=min(256, rows), random_state=cfg.seed)
     if name == "ecod":
         from pyod.models.ecod import ECOD
 
@@ -64,12 +64,20 @@ def score(df: pd.DataFrame, cfg: Scoring) -> pd.DataFrame:
         return out
     x = _matrix(df)
     rng = np.random.default_rng(cfg.seed)
-    fit_x = x[rng.choice(len(x), cfg.fit_rows, replace=False)] if len(x) > cfg.fit_rows else x
+    sample = x[rng.choice(len(x), cfg.fit_rows, replace=False)] if len(x) > cfg.fit_rows else x
     ranks = []
     for name in cfg.detectors:
-        model = _scorer(name, cfg.seed, len(fit_x))
-        model.fit(fit_x)
-        raw = model.decision_scores_ if fit_x is x else model.decision_function(x)
+        if name == "iforest":
+            # trees see 256 rows each anyway: fit on a seeded sample, then score every row once
+            model = _scorer(name, cfg, len(sample))
+            model.fit(sample)
+            raw = model.decision_scores_ if sample is x else model.decision_function(x)
+        else:
+            # ECOD / HBOS are a pass over each column: fit on every row and keep its scores (their
+            # decision_function on new rows refits on old + new, twice the work)
+            model = _scorer(name, cfg, len(x))
+            model.fit(x)
+            raw = model.decision_scores_
         col = pd.Series(np.asarray(raw, dtype=np.float64)).rank(pct=True).to_numpy()
         out[f"rank_{name}"] = col
         ranks.append(col)
