@@ -7,6 +7,7 @@ read, instance credentials arriving through another account's VPC endpoint — a
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -240,7 +241,9 @@ def factory(config: Config, state: StateStore) -> Detector:
     s = anomaly_settings(config)
     if getattr(state, "ephemeral", False):
         return _Inert()
-    return NoveltyDetector(s, Baselines(state, s.limits), geo_lookup(s))
+    baselines = Baselines(state, s.limits)
+    baselines.principals(time.time())  # a foreign or tampered index stops the run here, not per event
+    return NoveltyDetector(s, baselines, geo_lookup(s))
 
 
 class _Inert:

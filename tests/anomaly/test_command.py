@@ -115,3 +115,24 @@ def test_a_state_file_with_a_tampered_baseline_is_a_clear_error(tmp_path: Path) 
     for cmd in ("baseline", "anomaly"):
         r = _invoke(cmd, str(logs), "--state", str(state))
         assert r.exit_code == 2 and "malformed baseline profile" in r.output, r.output
+
+
+def test_a_tampered_baseline_index_stops_scan_with_a_clear_error(tmp_path: Path) -> None:
+    from scanner.state.sqlite import SqliteStore
+
+    state = tmp_path / "state.sqlite"
+    store = SqliteStore(str(state))
+    store.put("anomaly:index", ["not", "an", "index"], 0.0)
+    store.close()
+    r = _invoke("scan", "tests/fixtures/audit/formats/aws_1_cloudtrail_s3_object.json", "--state", str(state))
+    assert r.exit_code == 2 and "baseline index" in r.output and isinstance(r.exception, SystemExit), r.output
+
+
+def test_a_configured_geoip_table_that_cannot_be_read_is_a_usage_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "auditwarden.yaml"
+    cfg.write_text(f"anomaly:\n  geoip:\n    country: {tmp_path / 'missing.mmdb'}\n")
+    trail = Trail()
+    trail.routine(1)
+    logs = _write(trail, tmp_path / "a.json")
+    r = _invoke("baseline", str(logs), "--state", str(tmp_path / "s.db"), "--config", str(cfg))
+    assert r.exit_code == 2 and "missing.mmdb" in r.output and isinstance(r.exception, SystemExit), r.output
