@@ -226,9 +226,13 @@ class NoveltyDetector:
         # no resource: the novelty is about the principal, and repeats on many resources fold into one
         return f.with_(id=fingerprint("anomaly", key, *sorted(f"{g.name}={g.new}" for g in signals)), resource="")
 
-    def finish(self) -> Iterable[Finding]:
-        if self.learn:
+    def checkpoint(self) -> None:
+        """Write what was learned so far, merged with what other processes wrote (pipeline hook)."""
+        if self.learn and self.last_time:
             self.baselines.flush(self.last_time)
+
+    def finish(self) -> Iterable[Finding]:
+        self.checkpoint()
         return []
 
 

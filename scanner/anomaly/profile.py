@@ -24,15 +24,13 @@ class ProfileError(ValueError):
 
 
 class Profile:
-    __slots__ = ("days", "errors", "first", "hours", "last", "last_day", "n", "saturated", "values")
+    __slots__ = ("errors", "first", "hours", "last", "n", "saturated", "values")
 
     def __init__(self, when: float) -> None:
         self.first = when
         self.last = when
         self.n = 0
         self.errors = 0
-        self.days = 0
-        self.last_day = -1
         self.hours = [0] * 24
         #: field → value → [count, first seen, last seen]
         self.values: dict[str, dict[str, list[float]]] = {f: {} for f in FIELDS}
@@ -44,22 +42,18 @@ class Profile:
         self.last = max(self.last, t.when)
         self.n += 1
         self.errors += t.error
-        day = int(t.when // DAY)
-        if day != self.last_day:
-            self.days += 1
-            self.last_day = day
         self.hours[t.hour] += 1
         for f in FIELDS:
             v: str = getattr(t, f)
             if v:
                 self._count(f, v, t.when, cap)
 
-    def _count(self, f: str, v: str, when: float, cap: int) -> None:
+    def _count(self, f: str, v: str, when: float, cap: int, n: float = 1, first: float | None = None) -> None:
         vals = self.values[f]
         hit = vals.get(v)
         if hit is not None:
-            hit[0] += 1
-            hit[1] = min(hit[1], when)
+            hit[0] += n
+            hit[1] = min(hit[1], when if first is None else first)
             hit[2] = max(hit[2], when)
             return
         if len(vals) >= cap:
@@ -67,7 +61,19 @@ class Profile:
             victim = min(vals, key=lambda k: (vals[k][0], vals[k][2]))
             del vals[victim]
             self.saturated.add(f)
-        vals[v] = [1, when, when]
+        vals[v] = [n, when if first is None else first, when]
+
+    def merge(self, other: Profile, cap: int) -> None:
+        """Add what `other` learned (another process, or this one since its last write)."""
+        self.first = min(self.first, other.first)
+        self.last = max(self.last, other.last)
+        self.n += other.n
+        self.errors += other.errors
+        self.hours = [a + b for a, b in zip(self.hours, other.hours, strict=True)]
+        for f, vals in other.values.items():
+            for v, (c, first, last) in vals.items():
+                self._count(f, v, last, cap, c, first)
+        self.saturated |= other.saturated
 
     def expire(self, now: float, ttl_seconds: float) -> None:
         """Forget values not seen for `ttl_seconds`: a network used last year is new again."""
@@ -100,7 +106,7 @@ class Profile:
     # --- storage ----------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         return {"v": VERSION, "first": self.first, "last": self.last, "n": self.n, "err": self.errors,
-                "days": self.days, "lastday": self.last_day, "hours": self.hours,
+                "hours": self.hours,
                 "f": {f: vals for f, vals in self.values.items() if vals}, "sat": sorted(self.saturated)}
 
     @classmethod
@@ -110,7 +116,7 @@ class Profile:
                 raise ProfileError("not a baseline profile of this version")
             p = cls(float(doc["first"]))
             p.last = float(doc["last"])
-            p.n, p.errors, p.days, p.last_day = int(doc["n"]), int(doc["err"]), int(doc["days"]), int(doc["lastday"])
+            p.n, p.errors = int(doc["n"]), int(doc["err"])
             hours = doc["hours"]
             if not isinstance(hours, list) or len(hours) != 24:
                 raise ProfileError("hours must hold 24 counts")

@@ -88,3 +88,28 @@ def test_values_expire_after_their_ttl_and_profiles_round_trip() -> None:
     assert list(prof.values["network"]) == ["100.2.2.0/24"]
     again = Profile.from_json(prof.to_json())
     assert again.to_json() == prof.to_json()
+
+
+def test_parallel_scan_workers_add_up_their_learning_in_one_state_file(tmp_path) -> None:
+    """`scan --jobs 2`: workers are never finished; each input's learning is merged into the store."""
+    import orjson
+
+    from scanner.config import Config
+    from scanner.runner import run_scan
+    from tests.anomaly.events import ROLE, T0
+
+    files = []
+    for part in range(4):
+        trail = Trail(part)
+        trail.routine(2, start=T0 + part * 2 * DAY)
+        f = tmp_path / f"part{part}.json"
+        f.write_bytes(orjson.dumps({"Records": [r for _, r in trail.records()]}))
+        files.append(str(f))
+    state = str(tmp_path / "s.db")
+    out = run_scan(files, Config(), state_path=state, jobs=2)
+    assert out.stats.events == 4 * 2 * 24 * 2 and not out.stats.rejected
+    key = f"aws|111122223333|{ROLE['sessionContext']['sessionIssuer']['arn']}"
+    prof = Profile.from_json(SqliteStore(state).get(PREFIX + key, T0))
+    assert prof.n == 4 * 2 * 24 * 2
+    assert prof.usual("sensitive") == [["kms:Decrypt", 192], ["secretsmanager:GetSecretValue", 192]]
+    assert prof.history_days() > 7.9
