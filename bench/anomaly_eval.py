@@ -35,8 +35,8 @@ def _cli(*args: str) -> None:
                    stderr=subprocess.DEVNULL)
 
 
-def _write(root: Path) -> list[Attack]:
-    log, attacks = generate()
+def _write(root: Path, seed: int) -> list[Attack]:
+    log, attacks = generate(seed)
     first = min(set(log.aws) | set(log.gcp))
     for sub in ("base", "eval"):
         (root / sub).mkdir(parents=True)
@@ -113,10 +113,16 @@ def pyod_speed(rows: int = 1_000_000) -> float:
 
 
 def main() -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=int, default=20260907, help="generator seed (timings and attacks move with it)")
+    ap.add_argument("--no-speed", action="store_true", help="skip the 1M-row pyod timing")
+    args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="aw-anomaly-eval-") as tmp:
         root = Path(tmp)
         t0 = time.perf_counter()
-        attacks = _write(root)
+        attacks = _write(root, args.seed)
         state, scan_out, anom_out = root / "state.sqlite", root / "scan.jsonl", root / "anomaly.jsonl"
         _cli("baseline", str(root / "base"), "--state", str(state))
         _cli("scan", str(root / "eval"), "--state", str(state), "--output", str(scan_out))
@@ -127,7 +133,7 @@ def main() -> int:
                  "pyod": _read(anom_out)}
         pipeline_s = time.perf_counter() - t0
     res = evaluate(found, attacks)
-    print(f"{BASELINE_DAYS} baseline days, {EVAL_DAYS} evaluation days, {len(attacks)} injected techniques "
+    print(f"seed {args.seed}: {BASELINE_DAYS} baseline days, {EVAL_DAYS} evaluation days, {len(attacks)} injected techniques "
           f"(pipeline {pipeline_s:.1f}s)")
     print(f"{'technique':58} {'mode':6} {'net':5} " + " ".join(f"{g:>8}" for g in GROUPS))
     for r in res["per_technique"]:
@@ -138,11 +144,12 @@ def main() -> int:
     for g in GROUPS[:3]:
         if res["fa_rules"][g]:
             print(f"  false alarms ({g}): {', '.join(res['fa_rules'][g])}")
-    secs = pyod_speed()
+    secs = 0.0 if args.no_speed else pyod_speed()
     import os
 
-    print(f"pyod scoring of 1,000,000 principal-hour rows: {secs:.1f}s (imports included; load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    if not args.no_speed:
+        print(f"pyod scoring of 1,000,000 principal-hour rows: {secs:.1f}s (imports included; load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     ok = res["rate"]["combined"]["24h"] >= 0.8 and res["false_alarms"]["combined"] <= 2 and secs < 60
     print("budget:", "met" if ok else "MISSED")
     return 0 if ok else 1
