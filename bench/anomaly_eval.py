@@ -133,8 +133,8 @@ def main() -> int:
                  "pyod": _read(anom_out)}
         pipeline_s = time.perf_counter() - t0
     res = evaluate(found, attacks)
-    print(f"seed {args.seed}: {BASELINE_DAYS} baseline days, {EVAL_DAYS} evaluation days, {len(attacks)} injected techniques "
-          f"(pipeline {pipeline_s:.1f}s)")
+    print(f"seed {args.seed}: {BASELINE_DAYS} baseline days, {EVAL_DAYS} evaluation days, "
+          f"{len(attacks)} injected techniques (pipeline {pipeline_s:.1f}s)")
     print(f"{'technique':58} {'mode':6} {'net':5} " + " ".join(f"{g:>8}" for g in GROUPS))
     for r in res["per_technique"]:
         print(f"{r['technique']:58} {r['mode']:6} {r['network']:5} " + " ".join(f"{r[g]:>8}" for g in GROUPS))
