@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from scanner.model.event import Event
@@ -69,6 +70,7 @@ class Traits(NamedTuple):
     asn: str = ""
 
 
+@lru_cache(maxsize=65_536)  # callers repeat: parsing an address is most of what traits() costs
 def network_of(ip: str) -> tuple[str, bool]:
     """(network label, routable public address?) — AWS services call with names, not addresses."""
     try:
@@ -80,6 +82,7 @@ def network_of(ip: str) -> tuple[str, bool]:
     return str(net), addr.is_global
 
 
+@lru_cache(maxsize=16_384)
 def agent_family(ua: str) -> str:
     """`aws-cli/2.15.3 Python/3.11 ...` → `aws-cli/2`; the console → `console`; empty → `-`."""
     u = ua.strip()
