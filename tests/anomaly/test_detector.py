@@ -133,3 +133,26 @@ def test_learning_makes_a_novelty_usual_and_no_learn_leaves_the_baseline_alone(t
 def test_the_detector_is_inert_without_a_persistent_store() -> None:
     det = factory(Config(), MemoryStore())
     assert not det.wants("aws", "kms.amazonaws.com", "Decrypt", "AssumedRole")
+
+
+def test_console_login_from_a_new_country_with_a_configured_table() -> None:
+    """With a country table, a login from a new /24 in the usual country is not news; a new country is."""
+    trail = Trail()
+    alice = {k: v for k, v in BACKUP.items() if k != "accessKeyId"}  # console sign-in carries no key
+    alice |= {"arn": "arn:aws:iam::111122223333:user/alice", "userName": "alice"}
+    console = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Version/17.3 Safari/605.1.15"
+    for d in range(10):
+        trail.aws(T0 + d * DAY + 9 * HOUR, alice, "signin.amazonaws.com", "ConsoleLogin", ip="81.2.69.7",
+                  agent=console)
+    trail.aws(T0 + 10 * DAY + 9 * HOUR, alice, "signin.amazonaws.com", "ConsoleLogin", ip="81.2.70.9",
+              agent=console)
+    away = trail.aws(T0 + 11 * DAY + 9 * HOUR, alice, "signin.amazonaws.com", "ConsoleLogin", ip="185.220.101.7",
+                     agent=console)
+    countries = {"81.2.69.7": "DE", "81.2.70.9": "DE", "185.220.101.7": "RU"}
+    s = AnomalySettings()
+    det = NoveltyDetector(s, Baselines(MemoryStore(), s.limits),
+                          geo=lambda ip: (countries.get(ip, ""), ""))
+    found = _run(det, trail.events())
+    assert [(f.rule, f.event_ids) for f in found] == [("anomaly.console_login_new_location", (away,))]
+    new = {n["signal"]: n for n in found[0].evidence["new"]}
+    assert new["console_login_new_location"]["new"] == "RU"
