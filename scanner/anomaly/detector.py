@@ -246,7 +246,8 @@ def factory(config: Config, state: StateStore) -> Detector:
     if getattr(state, "ephemeral", False):
         return _Inert()
     baselines = Baselines(state, s.limits)
-    baselines.principals(time.time())  # a foreign or tampered index stops the run here, not per event
+    if getattr(state, "path", None):  # a local file: a foreign or tampered index stops the run here
+        baselines.principals(time.time())
     return NoveltyDetector(s, baselines, geo_lookup(s))
 
 

@@ -6,7 +6,7 @@ anomaly:
   learn: true                  # scan --state keeps updating baselines
   geoip: {country: /path/GeoLite2-Country.mmdb, asn: /path/GeoLite2-ASN.mmdb}   # optional
   limits: {values_per_field: 64, max_principals: 20000, cache_principals: 4096,
-           value_ttl_days: 90, profile_ttl_days: 180}
+           value_ttl_days: 90, profile_ttl_days: 180, index_shards: 64}
   novelty: {alert_score: 1.0, high_score: 2.0, off_hours_share: 0.01, weights: {new_sensitive_api: 1.0, ...}}
   bursts: {window_minutes: 10, access_denied: 20, distinct_secrets: 10}
   scoring: {top_k_per_day: 1, min_quantile: 0.99, detectors: [iforest, ecod], seed: 7,
@@ -48,6 +48,7 @@ class Limits:
     cache_principals: int = 4_096
     value_ttl_days: int = 90
     profile_ttl_days: int = 180
+    index_shards: int = 64  # the principal index is split so each part fits a DynamoDB item
 
 
 @dataclass(frozen=True, slots=True)

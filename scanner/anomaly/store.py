@@ -1,16 +1,22 @@
-"""Baselines in the state store: a bounded cache in front, a capped index of principals behind.
+"""Baselines in the state store: a bounded cache in front, a capped, sharded index of principals behind.
 
 Growth is bounded twice. In memory, at most `cache_principals` profiles are held (least recently used
 ones are written back and dropped). In the store, at most `max_principals` profiles live: the index
 remembers each principal's last activity, and a new principal beyond the cap evicts the one idle the
-longest. A spray of AssumeRole calls with random session names costs nothing (session names never make
-a principal); a spray of distinct principals costs at most the cap.
+longest (within its shard). A spray of AssumeRole calls with random session names costs nothing
+(session names never make a principal); a spray of distinct principals costs at most the cap.
+
+The index is split into `index_shards` values by a hash of the principal: each stays small enough for
+a DynamoDB item (400 KB) or a Firestore document, and concurrent writers rarely touch the same one.
+Every write merges with what is stored (compare-and-set), so `scan --jobs N` workers and concurrent
+Lambda invocations add up instead of overwriting each other.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from scanner.anomaly.features import Traits
@@ -19,8 +25,10 @@ from scanner.anomaly.settings import Limits
 from scanner.state.base import StateStore
 
 PREFIX = "anomaly:p:"
-INDEX = "anomaly:index"
+INDEX = "anomaly:index:"  # + shard number
 _RETRIES = 20
+
+Shard = OrderedDict[str, float]  # principal → last activity, least recently active first
 
 
 class StateFormatError(ValueError):
@@ -31,22 +39,29 @@ class Baselines:
     def __init__(self, state: StateStore, limits: Limits) -> None:
         self.state = state
         self.limits = limits
+        self.shards = max(1, min(limits.index_shards, limits.max_principals))
+        self.per_shard = limits.max_principals // self.shards  # shards × per_shard <= max_principals
         self._cache: OrderedDict[str, Profile] = OrderedDict()
         #: what this process learned since it last wrote each principal: merged into the stored profile
-        #: on write, so `scan --jobs N` workers sharing one state file add up instead of overwriting
         self._delta: dict[str, Profile] = {}
-        #: principal → last activity, least recently active first (eviction order)
-        self._index: OrderedDict[str, float] | None = None
+        self._index: dict[int, Shard] = {}
+        self._touched: set[int] = set()
         self.evicted = 0
 
     # --- index ------------------------------------------------------------------------------
-    def _load_index(self, now: float) -> OrderedDict[str, float]:
-        if self._index is None:
-            self._index = _index_of(self.state.get(INDEX, now))
-        return self._index
+    def _shard_no(self, key: str) -> int:
+        return int.from_bytes(hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=4).digest(),
+                              "big") % self.shards
+
+    def _shard(self, no: int, now: float) -> Shard:
+        shard = self._index.get(no)
+        if shard is None:
+            shard = self._index[no] = _shard_of(self.state.get(f"{INDEX}{no}", now), no)
+        return shard
 
     def principals(self, now: float) -> list[str]:
-        return sorted(self._load_index(now))
+        """Every principal with a baseline (reads every shard: it also checks the index is ours)."""
+        return sorted(k for no in range(self.shards) for k in self._shard(no, now))
 
     # --- profiles ---------------------------------------------------------------------------
     def get(self, key: str, now: float) -> Profile | None:
@@ -54,7 +69,7 @@ class Baselines:
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        if key not in self._load_index(now):
+        if key not in self._shard(self._shard_no(key), now):
             return None
         raw = self.state.get(PREFIX + key, now)
         if raw is None:
@@ -68,34 +83,31 @@ class Baselines:
 
     def learn(self, key: str, t: Traits) -> Profile:
         prof = self.get(key, t.when)
+        no = self._shard_no(key)
+        shard = self._shard(no, t.when)
         if prof is None:
             prof = Profile(t.when)
-            self._admit(key, t.when)
+            self._admit(shard, t.when)
             self._remember(key, prof, t.when)
         prof.learn(t, self.limits.values_per_field)
         delta = self._delta.get(key)
         if delta is None:
             delta = self._delta[key] = Profile(t.when)
         delta.learn(t, self.limits.values_per_field)
-        self._index_touch(key, t.when)
+        if shard.get(key, -1.0) <= t.when:
+            shard[key] = t.when
+            shard.move_to_end(key)
+        self._touched.add(no)
         return prof
 
-    def _index_touch(self, key: str, when: float) -> None:
-        idx = self._load_index(when)
-        if idx.get(key, -1.0) <= when:
-            idx[key] = when
-            idx.move_to_end(key)
-
-    def _admit(self, key: str, now: float) -> None:
-        idx = self._load_index(now)
-        while len(idx) >= self.limits.max_principals:
+    def _admit(self, shard: Shard, now: float) -> None:
+        while len(shard) >= self.per_shard:
             # the principal idle the longest leaves; its baseline is rebuilt if it comes back
-            oldest, _ = idx.popitem(last=False)
+            oldest, _ = shard.popitem(last=False)
             self._cache.pop(oldest, None)
             self._delta.pop(oldest, None)
             self.state.delete(PREFIX + oldest)
             self.evicted += 1
-        idx[key] = now
 
     def _remember(self, key: str, prof: Profile, now: float) -> None:
         self._cache[key] = prof
@@ -126,36 +138,39 @@ class Baselines:
     def flush(self, now: float) -> None:
         for key in list(self._delta):
             self._write(key, now)
-        if self._index is None:
-            return
         floor = now - self.limits.profile_ttl_days * DAY
+        for no in sorted(self._touched):
+            self._flush_shard(no, now, floor)
+        self._touched.clear()
+
+    def _flush_shard(self, no: int, now: float, floor: float) -> None:
+        ours = self._index[no]
+        key = f"{INDEX}{no}"
         for _ in range(_RETRIES):
-            raw = self.state.get(INDEX, now)
-            merged = _index_of(raw)
-            for k, v in self._index.items():
+            raw = self.state.get(key, now)
+            merged = _shard_of(raw, no)
+            for k, v in ours.items():
                 if merged.get(k, -1.0) < v:
                     merged[k] = v
-            ordered = OrderedDict(sorted(((k, v) for k, v in merged.items() if v >= floor), key=lambda kv: kv[1]))
-            while len(ordered) > self.limits.max_principals:
-                oldest, _ = ordered.popitem(last=False)
+            shard = Shard(sorted(((k, v) for k, v in merged.items() if v >= floor), key=lambda kv: kv[1]))
+            while len(shard) > self.per_shard:
+                oldest, _ = shard.popitem(last=False)
                 self.state.delete(PREFIX + oldest)
                 self.evicted += 1
-            if self.state.compare_and_set(INDEX, raw, dict(ordered), now):
-                self._index = ordered
+            if self.state.compare_and_set(key, raw, dict(shard), now):
+                self._index[no] = shard
                 return
-        raise StateFormatError("the baseline index could not be written (too many concurrent updates)")
-
-    def cached(self) -> Iterator[tuple[str, Profile]]:
-        return iter(list(self._cache.items()))
+        raise StateFormatError(f"baseline index shard {no} could not be written (too many concurrent updates)")
 
     def stats(self) -> dict[str, Any]:
-        return {"principals": len(self._index or {}), "cached": len(self._cache), "evicted": self.evicted}
+        return {"principals": sum(len(s) for s in self._index.values()), "cached": len(self._cache),
+                "evicted": self.evicted}
 
 
-def _index_of(raw: Any) -> OrderedDict[str, float]:
-    """The stored index, least recently active first; a value this version did not write is refused."""
+def _shard_of(raw: Any, no: int) -> Shard:
+    """A stored index shard, least recently active first; a value this version did not write is refused."""
     if raw is None:
-        return OrderedDict()
+        return Shard()
     if isinstance(raw, Mapping) and all(isinstance(v, int | float) for v in raw.values()):
-        return OrderedDict(sorted(((str(k), float(v)) for k, v in raw.items()), key=lambda kv: kv[1]))
-    raise StateFormatError(f"the baseline index ({INDEX}) is not one this version wrote")
+        return Shard(sorted(((str(k), float(v)) for k, v in raw.items()), key=lambda kv: kv[1]))
+    raise StateFormatError(f"the baseline index ({INDEX}{no}) is not one this version wrote")

@@ -122,7 +122,7 @@ def test_a_tampered_baseline_index_stops_scan_with_a_clear_error(tmp_path: Path)
 
     state = tmp_path / "state.sqlite"
     store = SqliteStore(str(state))
-    store.put("anomaly:index", ["not", "an", "index"], 0.0)
+    store.put("anomaly:index:5", ["not", "an", "index"], 0.0)
     store.close()
     r = _invoke("scan", "tests/fixtures/audit/formats/aws_1_cloudtrail_s3_object.json", "--state", str(state))
     assert r.exit_code == 2 and "baseline index" in r.output and isinstance(r.exception, SystemExit), r.output
