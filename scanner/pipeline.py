@@ -175,7 +175,7 @@ def _scan_one(name: str) -> Batch:
     batch = _worker_scanner.scan([name], batch_rejects.append)
 
     def failed(r: Rejected) -> None:
-        batch.stats.rejected[r.reason] += 1
+        batch.stats.reject(r.reason, r.origin)
         batch_rejects.append(r)
 
     _worker_scanner.checkpoint(failed)
