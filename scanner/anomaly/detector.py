@@ -93,19 +93,19 @@ def novelty(prof: Profile, t: Traits, ev: Event, s: AnomalySettings) -> list[Sig
 
 
 class _Window:
-    """Recent (time, item) pairs of one principal, at most `cap` kept."""
+    """Recent (time, item, event id) of one principal, at most `cap` kept."""
 
     __slots__ = ("fired_until", "items")
 
     def __init__(self, cap: int) -> None:
-        self.items: deque[tuple[float, str]] = deque(maxlen=cap)
+        self.items: deque[tuple[float, str, str]] = deque(maxlen=cap)
         self.fired_until = 0.0
 
-    def add(self, when: float, item: str, span: float) -> int:
-        self.items.append((when, item))
+    def add(self, when: float, item: str, eid: str, span: float) -> int:
+        self.items.append((when, item, eid))
         while self.items and self.items[0][0] < when - span:
             self.items.popleft()
-        return len({i for _, i in self.items})
+        return len({i for _, i, _ in self.items})
 
 
 class Bursts:
@@ -115,7 +115,9 @@ class Bursts:
         self.max = max_principals
         self._w: OrderedDict[tuple[str, str], _Window] = OrderedDict()
 
-    def crossed(self, kind: str, key: str, when: float, item: str, span: float, threshold: int) -> bool:
+    def crossed(self, kind: str, key: str, when: float, item: str, eid: str, span: float,
+                threshold: int) -> list[tuple[str, str]]:
+        """The window's (item, event id) pairs when this event takes it to the threshold, else []."""
         wk = (kind, key)
         win = self._w.get(wk)
         if win is None:
@@ -124,11 +126,11 @@ class Bursts:
                 self._w.popitem(last=False)
         else:
             self._w.move_to_end(wk)
-        n = win.add(when, item, span)
+        n = win.add(when, item, eid, span)
         if n >= threshold and when >= win.fired_until:
             win.fired_until = when + span  # one finding per window, not one per event past the threshold
-            return True
-        return False
+            return [(i, e) for _, i, e in win.items]
+        return []
 
 
 def _secret_name(ev: Event) -> str:
@@ -181,14 +183,21 @@ class NoveltyDetector:
         s = self.s
         span = s.burst_window_minutes * 60
         out: list[Finding] = []
-        if t.denied and self.bursts.crossed("denied", key, t.when, ev.id, span, s.burst_access_denied):
-            out.append(self._finding(ev, "access_denied_burst", "medium", {
-                "denied_calls": s.burst_access_denied, "window_minutes": s.burst_window_minutes,
-                "last_error": ev.error_code}, t.when))
-        if (t.op in _SECRET_READS and not t.error
-                and self.bursts.crossed("secrets", key, t.when, _secret_name(ev), span, s.burst_distinct_secrets)):
-            out.append(self._finding(ev, "secret_read_burst", "high", {
-                "distinct_secrets": s.burst_distinct_secrets, "window_minutes": s.burst_window_minutes}, t.when))
+        denied = self.bursts.crossed("denied", key, t.when, ev.id, ev.id, span, s.burst_access_denied) if t.denied \
+            else []
+        if denied:
+            f = self._finding(ev, "access_denied_burst", "medium", {
+                "denied_calls": len(denied), "window_minutes": s.burst_window_minutes,
+                "last_error": ev.error_code}, t.when)
+            out.append(f.with_(event_ids=tuple(e for _, e in denied)))
+        read = self.bursts.crossed("secrets", key, t.when, _secret_name(ev), ev.id, span, s.burst_distinct_secrets) \
+            if t.op in _SECRET_READS and not t.error else []
+        if read:
+            names = sorted({i for i, _ in read})
+            f = self._finding(ev, "secret_read_burst", "high", {
+                "distinct_secrets": len(names), "secrets": names[:20], "window_minutes": s.burst_window_minutes},
+                t.when)
+            out.append(f.with_(event_ids=tuple(e for _, e in read)))
         endpoint_account = raw_field(ev, "vpcEndpointAccountId")
         if (t.instance_session and isinstance(endpoint_account, str) and endpoint_account
                 and endpoint_account != ev.account):
