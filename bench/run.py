@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, one after the other, figures on stdout.
 
-    .venv/bin/python bench/run.py   # scan throughput vs floor, secrets accuracy and speed, Lambda latency,
-                                    # report vs Cloudsplaining
+    .venv/bin/python bench/run.py    # scan throughput, secrets accuracy and speed, Lambda latency,
+                                     # report vs Cloudsplaining, anomaly evaluation
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     rc = 0
-    for script, args in (("scan_bench.py", []), ("secrets_bench.py", ["--try-repo"]), ("lambda_bench.py", []),
-                         ("report_bench.py", [])):
+    benches = (("scan_bench.py", []), ("secrets_bench.py", ["--try-repo"]), ("lambda_bench.py", []),
+               ("report_bench.py", []), ("anomaly_eval.py", []))
+    for script, args in benches:
         print(f"\n=== bench/{script} {' '.join(args)}".rstrip(), flush=True)
         rc |= subprocess.run([sys.executable, str(HERE / script), *args], check=False).returncode
     return rc

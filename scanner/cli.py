@@ -55,13 +55,18 @@ def cli() -> None:
 @click.option("--progress/--no-progress", default=None, help="progress bar (default: on a TTY)")
 @click.option("--respond", "respond_", is_flag=True, help="run findings through the response gate (acts only "
               "with response.mode: enforce; cap and audit trail in --state, else the default state file)")
+@click.option("--no-learn", is_flag=True, help="compare with baselines in --state but do not update them")
 def scan(paths: Sequence[str], config_path: str | None, state_path: str | None, fmt: str, output: str | None,
          fail_on: str, jobs: int, dead_letter: str | None, log_format: str, progress: bool | None,
-         respond_: bool) -> None:
+         respond_: bool, no_learn: bool) -> None:
     """Scan audit logs (files, directories, s3://bucket/prefix; any supported format, .gz too)."""
     from scanner.runner import run_scan
 
     config = _load_config(config_path)
+    if no_learn:
+        from scanner.anomaly.settings import without_learning
+
+        config = without_learning(config)
     with ExitStack() as stack:
         dl = stack.enter_context(open(dead_letter, "wb")) if dead_letter else None
         try:
@@ -236,6 +241,13 @@ cli.add_command(_policy)
 from scanner.report.command import report as _report  # noqa: E402  (lives with its package)
 
 cli.add_command(_report)
+
+# --- baseline / anomaly (per-principal behaviour; pandas and pyod only inside `anomaly`) ------
+from scanner.anomaly.command import anomaly as _anomaly  # noqa: E402
+from scanner.anomaly.command import baseline as _baseline  # noqa: E402
+
+cli.add_command(_baseline)
+cli.add_command(_anomaly)
 
 
 # --- respond / revoke / undo (the response gate lives with its package) ----------------------

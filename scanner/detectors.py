@@ -63,10 +63,22 @@ def _iam_policy(config: Config, state: StateStore) -> Detector:
     return factory(config, state)
 
 
+def _anomaly(config: Config, state: StateStore) -> Detector:
+    from scanner.anomaly.detector import factory
+
+    return factory(config, state)
+
+
 def _check_iam_policy(config: Config) -> None:
     from scanner.iampolicy.detector import iam_policy_settings
 
     iam_policy_settings(config)
+
+
+def _check_anomaly(config: Config) -> None:
+    from scanner.anomaly.settings import anomaly_settings
+
+    anomaly_settings(config)
 
 
 #: name → spec. `detectors: {name: false}` (or `{enabled: false}`) in config switches one off.
@@ -77,6 +89,8 @@ DETECTORS: dict[str, DetectorSpec] = {
                                ("deploy_policy", "artifact_buckets"), _check_provenance),
     "iam_policy": DetectorSpec(_iam_policy, "administrator-equivalent customer-managed IAM policies attached "
                                "(documents remembered from CreatePolicy/CreatePolicyVersion)", (), _check_iam_policy),
+    "anomaly": DetectorSpec(_anomaly, "first-seen behaviour per principal against its baseline (needs --state)",
+                            ("anomaly",), _check_anomaly),
 }
 
 

@@ -138,6 +138,18 @@ class Scanner:
                         batch.stats.reject(rej.reason, rej.origin)
                         on_reject(rej)
 
+    def checkpoint(self, on_reject: Callable[[Rejected], None]) -> None:
+        """Let detectors that keep state across runs write it now (optional `checkpoint()`): a
+        `--jobs` worker is never finished, so what it learned is written after each input."""
+        for det in self.detectors:
+            write = getattr(det, "checkpoint", None)
+            if write is None:
+                continue
+            try:
+                write()
+            except Exception as e:
+                on_reject(Rejected(f"checkpoint:{det.name}", f"detector_failed:{det.name}", f"{type(e).__name__}: {e}"))
+
     def finish(self, on_reject: Callable[[Rejected], None] = lambda r: None) -> list[Finding]:
         out: list[Finding] = []
         for det in self.detectors:
@@ -161,6 +173,12 @@ def _scan_one(name: str) -> Batch:
     assert _worker_scanner is not None
     batch_rejects: list[Rejected] = []
     batch = _worker_scanner.scan([name], batch_rejects.append)
+
+    def failed(r: Rejected) -> None:
+        batch.stats.reject(r.reason, r.origin)
+        batch_rejects.append(r)
+
+    _worker_scanner.checkpoint(failed)
     batch.rejected = batch_rejects
     return batch
 

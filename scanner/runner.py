@@ -29,24 +29,24 @@ class Outcome:
     stats: RunStats
 
 
-def open_state(path: str | None) -> StateStore:
-    return SqliteStore(path) if path else MemoryStore()
+def open_state(path: str | None, ephemeral: bool = False) -> StateStore:
+    return SqliteStore(path, ephemeral=ephemeral) if path else MemoryStore()
 
 
 def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = None, jobs: int = 1,
              dead_letter: IO[bytes] | None = None, progress: bool = False, respond: bool = False,
-             respond_clients: Any = None) -> Outcome:
+             respond_clients: Any = None, scratch: bool = False) -> Outcome:
     names = list(expand(list(paths)))
     if jobs > 1 and len(names) > 1 and not state_path:
         # Workers see different files; cross-file links (an OIDC login in one file, the deploy in
         # another) must meet somewhere. Without --state they meet in a scratch SQLite file.
-        with tempfile.TemporaryDirectory(prefix="auditwarden-") as scratch:
-            return run_scan(paths, config, state_path=str(Path(scratch) / "state.sqlite"), jobs=jobs,
+        with tempfile.TemporaryDirectory(prefix="auditwarden-") as tmp:
+            return run_scan(paths, config, state_path=str(Path(tmp) / "state.sqlite"), jobs=jobs,
                             dead_letter=dead_letter, progress=progress, respond=respond,
-                            respond_clients=respond_clients)
+                            respond_clients=respond_clients, scratch=True)
     dl = DeadLetterFile(dead_letter) if dead_letter else None
     on_reject: Callable[[Rejected], None] = dl.write if dl else (lambda r: None)
-    state = open_state(state_path)
+    state = open_state(state_path, scratch)
     t0 = time.perf_counter()
 
     def new_aggregator() -> Aggregator:
@@ -54,7 +54,8 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
 
     def make() -> Scanner:
         # Each worker opens its own state connection; SQLite serialises writers itself.
-        return Scanner(InputReader(config.limits), build_detectors(config, open_state(state_path)), new_aggregator)
+        return Scanner(InputReader(config.limits), build_detectors(config, open_state(state_path, scratch)),
+                       new_aggregator)
 
     with _progress(progress, len(names)) as advance:
         if jobs > 1 and len(names) > 1:

@@ -28,6 +28,18 @@ def test_scanning_imports_no_heavy_library() -> None:
     assert not {m for m in mods if m.split('.')[0] in HEAVY or m.startswith("google.cloud")}
 
 
+def test_scanning_with_baselines_imports_no_heavy_library(tmp_path) -> None:
+    """`scan --state` runs the novelty detector over every event: still no pandas, pyod or numpy."""
+    state = tmp_path / "state.sqlite"
+    mods = _loaded_after(
+        "from scanner.runner import run_scan\nfrom scanner.detectors import load_settings\n"
+        f"o = run_scan(['tests/fixtures/audit'], load_settings(None), state_path={str(state)!r})\n"
+        "assert o.stats.events >= 100 and not any(k.startswith(\"detector_failed\") for k in o.stats.rejected), o.stats"
+    )
+    assert "scanner.anomaly.detector" in mods
+    assert not {m for m in mods if m.split('.')[0] in HEAVY or m.startswith("google.cloud")}
+
+
 def test_the_secrets_hook_does_not_even_import_boto3() -> None:
     mods = _loaded_after("from scanner.cli import cli\nimport scanner.secrets.command")
     assert "boto3" not in mods and "botocore" not in mods

@@ -7,6 +7,9 @@ from typing import Any
 
 
 class MemoryStore:
+    #: forgotten when the run ends: detectors that compare with the past (baselines) stay inert on it
+    ephemeral = True
+
     def __init__(self) -> None:
         self._data: dict[str, tuple[Any, float | None]] = {}
         self._lock = threading.Lock()

@@ -17,13 +17,40 @@ CREATE INDEX IF NOT EXISTS kv_expires ON kv(expires);
 """
 
 
+_COLUMNS = ["key", "value", "expires"]
+
+
+class StateFileError(ValueError):
+    """The state file is not an auditwarden state store (corrupt, or some other program's file)."""
+
+
 class SqliteStore:
-    def __init__(self, path: str, timeout_seconds: float = 30.0) -> None:
+    def __init__(self, path: str, timeout_seconds: float = 30.0, ephemeral: bool = False) -> None:
         self.path = path
-        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so conditional writes are atomic.
-        self._db = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        #: a scratch store that dies with the run (see MemoryStore.ephemeral)
+        self.ephemeral = ephemeral
+        try:
+            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so conditional writes are atomic.
+            self._db = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
+            self._check_foreign()
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit is not fsynced on its own (a power cut may lose the last ones, never
+            # corrupts); baselines write once per principal and an fsync each made a flood cost seconds
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as e:
+            raise StateFileError(f"state file {path}: not an auditwarden state store ({e})") from None
+
+    def _check_foreign(self) -> None:
+        """Refuse a database some other program wrote rather than adding our table to it."""
+        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables:
+            return
+        cols = [r[1] for r in self._db.execute("PRAGMA table_info(kv)")]
+        if cols != _COLUMNS:
+            self._db.close()
+            raise StateFileError(f"state file {self.path}: a SQLite database of another program "
+                                 f"(tables: {', '.join(sorted(tables))[:200]}), not an auditwarden state store")
 
     def _get(self, key: str, now: float) -> Any | None:
         row = self._db.execute(

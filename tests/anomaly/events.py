@@ -1,0 +1,53 @@
+"""Real-shaped CloudTrail / GCP audit records for the anomaly tests, built with the bench generator's
+record builders (the same shapes the evaluation runs on), normalized by the real mappers."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.anomaly_gen import Log, aws_role, aws_user, gcp_auth
+from scanner.model.event import Event
+from scanner.normalize import normalize
+from scanner.sources.records import CLOUDTRAIL, GCP_LOGENTRY, RawRecord
+
+T0 = datetime(2026, 9, 7, tzinfo=UTC).timestamp()  # a Monday, 00:00 UTC
+HOUR, DAY = 3600.0, 86400.0
+ROLE = aws_role("orders-api", "i-0a1b2c3d4e5f60718")
+DEV = aws_role("developer", "alice@acme.com")
+BACKUP = aws_user("legacy-backup", "AKIAZ7QBACKUP000001")
+JAVA = "aws-sdk-java/2.25.6 Linux/5.10 OpenJDK_64-Bit_Server_VM/17.0.10 Java/17.0.10"
+
+
+class Trail:
+    """Collects records and hands them back as normalized Events, in time order."""
+
+    def __init__(self, seed: int = 1) -> None:
+        self.log = Log(random.Random(seed))
+
+    def aws(self, t: float, ident: dict[str, Any], service: str, op: str, ip: str = "3.120.5.10",
+            agent: str = JAVA, **kw: Any) -> str:
+        return self.log.aws_call(t, ident, service, op, ip, agent, kw.pop("region", "us-east-1"), **kw)
+
+    def gcp(self, t: float, email: str, service: str, method: str, ip: str = "35.202.7.9",
+            agent: str = "grpc-java-netty/1.62.2,gzip(gfe)", **kw: Any) -> str:
+        return self.log.gcp_call(t, gcp_auth(email), service, method, ip, agent, kw.pop("resource", "projects/p"),
+                                 kw.pop("permission", "x.y"), **kw)
+
+    def records(self) -> list[tuple[str, dict[str, Any]]]:
+        out = [(CLOUDTRAIL, r) for recs in self.log.aws.values() for r in recs]
+        out += [(GCP_LOGENTRY, r) for recs in self.log.gcp.values() for r in recs]
+        return sorted(out, key=lambda kr: kr[1].get("eventTime") or kr[1]["timestamp"])
+
+    def events(self) -> list[Event]:
+        return [normalize(RawRecord(kind, rec, "test")) for kind, rec in self.records()]
+
+    def routine(self, days: int, ident: dict[str, Any] = ROLE, start: float = T0) -> None:
+        """A service's steady days: KMS decrypt and one secret, every hour, from its own network."""
+        for d in range(days):
+            for h in range(24):
+                t = start + d * DAY + h * HOUR
+                self.aws(t + 60, ident, "kms.amazonaws.com", "Decrypt")
+                self.aws(t + 120, ident, "secretsmanager.amazonaws.com", "GetSecretValue",
+                         params={"secretId": "prod/orders/db"})
