@@ -7,10 +7,10 @@ DEMO_REPORT ?= /tmp/auditwarden-demo-report
 
 .PHONY: demo test lint bench venv clean package routes checkov
 
-$(STAMP): pyproject.toml setup.py
+$(STAMP): pyproject.toml setup.py Makefile
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,gcp,report,anomaly]'
+	$(BIN)/python -m pip install -q -e '.[dev,gcp,report,anomaly,geoip]'
 	touch $@
 
 venv: $(STAMP)
