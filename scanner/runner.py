@@ -78,8 +78,9 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
         from scanner.respond.engine import Responder, stderr_log
         from scanner.respond.ledger import default_state_path
 
-        # the cap and audit trail persist even when the scan's own state is in memory
-        ledger = state if state_path else SqliteStore(default_state_path())
+        # the cap and audit trail persist even when the scan's own state is in memory or a scratch file
+        # (a parallel scan without --state): respond, revoke and undo must find them
+        ledger = state if state_path and not scratch else SqliteStore(default_state_path())
         findings, _ = Responder(config, ledger, execute=True, clients=respond_clients,
                                 log=stderr_log).respond_all(findings)
         if ledger is not state:
