@@ -136,7 +136,7 @@ class Responder:
             return self._decide(aid, req, m.REFUSED, f"response.max_actions_per_hour ({limit}) reached", **where)
         self._decide(aid, req, m.STARTED, req.signal, quiet=True, **where)
         try:
-            undo = actor.apply(req, r)
+            undo = _first_previous(self.ledger.get(aid, now), actor.apply(req, r))
         except (m.CloudError, m.Refused) as e:
             return self._decide(aid, req, m.FAILED, str(e), **where)
         return self._decide(aid, req, m.EXECUTED, req.signal, undo=undo, **where)
@@ -196,6 +196,15 @@ class Responder:
         except m.CloudError as e:
             return self._decide(aid, req, m.FAILED, str(e), **where)
         return self._decide(aid, req, m.UNDONE, reason or "undone by request", **where)
+
+
+def _first_previous(rec: Mapping[str, Any] | None, undo: dict[str, Any]) -> dict[str, Any]:
+    """A re-execution over auditwarden's own earlier one (a role re-stamped for a later session) found
+    our policy as "previous": undo must restore what was there before the first, not our own deny."""
+    old = rec.get("undo") if rec else None
+    if isinstance(old, Mapping) and "previous" in undo and undo["previous"] == old.get("written"):
+        return {**undo, "previous": old.get("previous")}
+    return undo
 
 
 def _with_time(r: m.Request, f: Finding) -> m.Request:

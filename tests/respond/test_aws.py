@@ -243,3 +243,22 @@ def test_role_revocation_already_covering_the_finding_is_a_no_op(responder: Make
     later = f.with_(id="p3", time="2099-01-01T00:00:00Z")  # a session issued after the revocation: stamp again
     _, (third,) = r.respond(later)
     assert third.status == m.EXECUTED
+
+
+def test_undo_after_a_restamp_removes_the_revocation(responder: Make, iam: Any) -> None:
+    """A later finding re-stamps the same action; undo must still take the role back to before auditwarden,
+    not to auditwarden's own first deny (which would leave the role locked and undo spent)."""
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName="gha-deploy", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    f = Finding(id="p1", rule="provenance.oidc_subject_mismatch", title="mismatch", severity="high",
+                category="provenance", cloud="aws", account=OWN_ACCOUNT, principal=arn, action="ecr:PutImage",
+                resource="r", time="2026-11-30T09:00:00Z", evidence={"principal_type": "AssumedRole"})
+    clock = iter(range(1_900_000_000, 1_900_001_000, 10))
+    r = responder()
+    r.clock = lambda: float(next(clock))
+    _, (first,) = r.respond(f)
+    _, (again,) = r.respond(f.with_(id="p3", time="2099-01-01T00:00:00Z"))
+    assert first.status == again.status == m.EXECUTED and first.action_id == again.action_id
+    assert r.undo(first.action_id).status == m.UNDONE
+    assert iam.list_role_policies(RoleName="gha-deploy")["PolicyNames"] == []
