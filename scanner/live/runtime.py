@@ -58,6 +58,7 @@ class _Wired:
     settings: LiveSettings
     scanner: Scanner
     sinks: list[tuple[Any, Sink]]
+    responder: Any  # scanner.respond.engine.Responder: the same gate as `scan --respond`
 
 
 @dataclass
@@ -93,8 +94,15 @@ class Runtime:
             reader = InputReader(config.limits, self.clients.s3)
             scanner = Scanner(reader, build_detectors(config, self.state), self._aggregator(config))
             sinks = [(spec, build_sink(spec, self.clients)) for spec in settings.sinks]
-            self._wired = _Wired(config, settings, scanner, sinks)
+            self._wired = _Wired(config, settings, scanner, sinks, self._responder(config))
         return self._wired
+
+    def _responder(self, config: Config) -> Any:
+        # response.mode in the configuration decides (off / dry_run / enforce); the function's role
+        # holds only the IAM actions of the responders Terraform enabled.
+        from scanner.respond.engine import Responder, stderr_log
+
+        return Responder(config, self.state, execute=True, clock=self.clock, log=stderr_log)
 
     @staticmethod
     def _aggregator(config: Config) -> Callable[[], Aggregator]:
@@ -123,7 +131,7 @@ class Runtime:
         items = unwrap(doc, uid, w.config.limits, w.scanner.reader.read_s3_object)
         w.scanner.scan_items(items, uid, batch, res.rejected.append, self.heartbeat.observe)
         batch.findings.extend(w.scanner.finish(res.rejected.append))
-        findings = batch.findings.results()
+        findings, _ = w.responder.respond_all(batch.findings.results())
         st = batch.stats
         inv.events_in += st.records
         inv.events_normalized += st.events
@@ -144,8 +152,8 @@ class Runtime:
         s = w.settings
         for f in findings:
             inv.findings[f.severity] += 1
-            if f.response is not None and f.response.mode == "enforce":
-                inv.revocations += 1
+            if f.response is not None:
+                inv.revocations += sum(r.status == "executed" for r in (f.response, *f.response.others))
         d = Delivery()
         try:
             deliver(findings, w.sinks, self.state, self.clock(), s.dedup_days * DAY, s.sink_attempts,

@@ -244,3 +244,32 @@ def test_redelivery_to_a_cold_container_is_deduplicated_in_dynamodb(
     handle(event, Context(), Runtime(Options(state="dynamodb:aw-state")))  # another container
     again, logs = stdout_lines(capsys)
     assert again == [] and logs[0]["duplicates"] == len(first)
+
+
+def test_lambda_runs_findings_through_the_response_gate(
+        aws_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """README: `scan --respond` runs the gate "in-process, as the Lambda does"; Terraform grants the
+    function its responders' IAM actions. A deploy with a long-lived key must meet the gate here too."""
+    from tests.respond.test_request_text import CONFIG, put_image
+
+    iam = boto3.client("iam")
+    iam.create_user(UserName="alice")
+    key = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
+    account = "123456789012"
+    record = put_image(5, {"type": "IAMUser", "principalId": "AIDAEXAMPLEALICE0001",
+                           "arn": f"arn:aws:iam::{account}:user/alice", "accountId": account,
+                           "accessKeyId": key, "userName": "alice"})
+    event = {"version": "0", "id": "6f0c1f7e-0000-4000-8000-000000000001", "detail-type": "AWS API Call via CloudTrail",
+             "source": "aws.ecr", "account": account, "time": record["eventTime"], "region": "us-east-1",
+             "resources": [], "detail": record}
+    config = tmp_path / "auditwarden.yaml"
+    config.write_text(CONFIG)
+    monkeypatch.setenv("AUDITWARDEN_CONFIG", str(config))
+    monkeypatch.setenv("AUDITWARDEN_STATE", str(tmp_path / "state.sqlite"))
+    handler(event, Context())
+    findings, logs = stdout_lines(capsys)
+    acted = [f["response"] for f in findings if f.get("response")]
+    assert [(a["target"], a["status"]) for a in acted] == [(key, "executed")]
+    status = iam.list_access_keys(UserName="alice")["AccessKeyMetadata"][0]["Status"]
+    assert status == "Inactive"
+    assert logs[-1]["revocations"] == 1
