@@ -11,8 +11,9 @@ locals {
     serverless = { sinks = [{ type = "stdout" }, { type = "sns", topic_arn = aws_sns_topic.findings.arn }] }
   })
   responder_actions = {
-    aws_key_disable   = ["iam:UpdateAccessKey", "iam:ListAccessKeys"]
-    aws_role_sessions = ["iam:PutRolePolicy", "iam:GetRole"]
+    # what the responder reads to confirm the owner (resolve), then the one write it makes
+    aws_key_disable   = ["iam:GetAccessKeyLastUsed", "iam:GetUser", "iam:ListAccessKeys", "iam:UpdateAccessKey"]
+    aws_role_sessions = ["iam:GetRole", "iam:GetRolePolicy", "iam:PutRolePolicy"]
   }
   function_env = {
     AUDITWARDEN_CONFIG             = "ssm:${aws_ssm_parameter.config.name}"

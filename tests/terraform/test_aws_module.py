@@ -15,6 +15,7 @@ import pytest
 from scanner.detect.rules import load_rules
 from scanner.live.routes import CLOUDTRAIL_DETAIL_TYPES, terraform_json
 from scanner.provenance.catalog import load_catalog
+from tests.aws_server import aws_endpoint, moto_server  # noqa: F401
 from tests.conftest import REPO
 
 TERRAFORM = shutil.which("terraform")
@@ -95,3 +96,43 @@ def test_every_aws_rule_event_is_routed_including_versioned_and_root_and_health(
     # CloudTrail writes Lambda's API version into the event name
     assert _routed(_cloudtrail_event("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"))
     assert not _routed(_cloudtrail_event("s3.amazonaws.com", "ListBuckets"))  # nothing routed that nobody reads
+
+
+def _responder_actions() -> dict[str, set[str]]:
+    """`local.responder_actions` of terraform/aws/main.tf: responder → IAM actions granted."""
+    import re
+
+    text = (REPO / "terraform" / "aws" / "main.tf").read_text()
+    block = text.split("responder_actions = {", 1)[1].split("}", 1)[0]
+    return {name: set(re.findall(r'"([\w:]+)"', actions))
+            for name, actions in re.findall(r"(\w+)\s*=\s*\[([^\]]*)\]", block)}
+
+
+def test_responder_grants_cover_every_call_the_responder_makes(aws_endpoint: str, tmp_path: Path) -> None:  # noqa: F811
+    """Every IAM call a responder makes in the function (resolve, then act) is granted by the Terraform
+    responder that enables it: a missing grant is an AccessDenied the day a key leaks."""
+    import boto3
+
+    from scanner.respond import model as m
+    from scanner.respond.engine import Clients, Responder
+    from scanner.respond.aws import AwsAccess
+    from scanner.state.sqlite import SqliteStore
+    from tests.respond.conftest import ENFORCE, settings
+
+    iam = boto3.client("iam")
+    iam.create_user(UserName="alice")
+    key = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName="gha-deploy", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    config = settings(ENFORCE, tmp_path)
+    access = AwsAccess(config.response)
+    called: list[str] = []
+    responder = Responder(config, SqliteStore(str(tmp_path / "s.sqlite")), execute=True, clients=Clients(aws=access))
+    granted = _responder_actions()
+    access.iam(access.identity()["account"]).meta.events.register(
+        "before-call.iam", lambda model, **_: called.append(f"iam:{model.name}"))
+    for name, kind, target in (("aws_key_disable", m.AWS_KEY, key), ("aws_role_sessions", m.AWS_ROLE_SESSIONS, role)):
+        called.clear()
+        assert responder.handle(m.Request(kind, target, "manual")).status == m.EXECUTED
+        assert set(called) <= granted[name], f"{name} misses {sorted(set(called) - granted[name])}"

@@ -125,7 +125,7 @@ run "everything_switched_on" {
     error_message = "reads trail objects of that bucket only"
   }
   assert {
-    condition     = toset(one([for s in data.aws_iam_policy_document.function.statement : s.actions if s.sid == "Responders"])) == toset(["iam:ListAccessKeys", "iam:UpdateAccessKey"])
+    condition     = toset(one([for s in data.aws_iam_policy_document.function.statement : s.actions if s.sid == "Responders"])) == toset(["iam:GetAccessKeyLastUsed", "iam:GetUser", "iam:ListAccessKeys", "iam:UpdateAccessKey"])
     error_message = "a responder adds only its own actions"
   }
   assert {
