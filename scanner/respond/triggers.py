@@ -75,17 +75,29 @@ def _gcp_disabled_exposed(f: Finding) -> list[Request]:
     return [_req(f, GCP_KEY, name, "key disabled by Google as exposed")] if GCP_KEY_NAME.fullmatch(name) else []
 
 
+def _authenticated_keys(f: Finding) -> list[str]:
+    """The keys callers authenticated with: the earliest event's, and those of every event folded into
+    the finding (evidence.distinct, filled from the same userIdentity field) — one deploy made with a
+    second key of the same user within the hour must not escape the response."""
+    key = f.evidence.get("access_key_id")
+    keys = [key] if f.evidence.get("key_kind") == "long_lived" and isinstance(key, str) else []
+    distinct = f.evidence.get("distinct")
+    folded = distinct.get("access_key_id") if isinstance(distinct, Mapping) else None
+    if isinstance(folded, list):
+        keys += [v["value"] for v in folded if isinstance(v, Mapping) and isinstance(v.get("value"), str)]
+    return list(dict.fromkeys(keys))
+
+
 def _used_long_lived_key(f: Finding) -> list[Request]:
     """A provenance violation made with a long-lived key: the key the caller authenticated with."""
-    key = f.evidence.get("access_key_id")
-    if f.evidence.get("key_kind") != "long_lived" or not isinstance(key, str):
-        return []
-    if f.cloud == "aws" and AWS_USER_KEY.fullmatch(key):
-        return [_req(f, AWS_KEY, key, f"{f.rule} with a long-lived key")]
-    name = key.removeprefix(IAM_PREFIX)
-    if f.cloud == "gcp" and GCP_KEY_NAME.fullmatch(name):
-        return [_req(f, GCP_KEY, name, f"{f.rule} with a long-lived key")]
-    return []
+    out: list[Request] = []
+    for key in _authenticated_keys(f):
+        name = key.removeprefix(IAM_PREFIX)
+        if f.cloud == "aws" and AWS_USER_KEY.fullmatch(key):  # AKIA: long-lived by its prefix
+            out.append(_req(f, AWS_KEY, key, f"{f.rule} with a long-lived key"))
+        elif f.cloud == "gcp" and GCP_KEY_NAME.fullmatch(name):
+            out.append(_req(f, GCP_KEY, name, f"{f.rule} with a long-lived key"))
+    return out
 
 
 def _role_from_foreign_subject(f: Finding) -> list[Request]:

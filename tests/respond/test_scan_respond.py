@@ -45,3 +45,30 @@ def test_parallel_scan_keeps_the_ledger_outside_its_scratch_state(
     u = CliRunner().invoke(cli, ["undo", aid, "--config", str(config)])  # ... so undo finds the action
     assert u.exit_code == 0, u.output
     assert key_status(iam, "alice", alice) == "Active"
+
+
+def test_every_long_lived_key_folded_into_one_finding_is_acted_on(
+        tmp_path: Path, iam: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two deploys by the same user to the same repository within the hour fold into one finding. The
+    second key must not escape because only the earliest event's key sits at evidence.access_key_id."""
+    iam.create_user(UserName="alice")
+    first = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
+    second = iam.create_access_key(UserName="alice")["AccessKey"]["AccessKeyId"]
+
+    def deploy(n: int, key: str) -> dict[str, Any]:
+        ident = {"type": "IAMUser", "principalId": "AIDAEXAMPLEALICE0001", "accountId": OWN_ACCOUNT,
+                 "arn": f"arn:aws:iam::{OWN_ACCOUNT}:user/alice", "accessKeyId": key, "userName": "alice"}
+        return put_image(n, ident, requestParameters={"repositoryName": "app-1", "imageTag": f"t{n}",
+                                                      "registryId": OWN_ACCOUNT},
+                         resources=[{"accountId": OWN_ACCOUNT, "ARN": f"arn:aws:ecr:us-east-1:{OWN_ACCOUNT}:repository/app-1"}])
+
+    trail = tmp_path / "trail.json"
+    trail.write_text(json.dumps({"Records": [deploy(1, first), deploy(2, second)]}))
+    config = tmp_path / "auditwarden.yaml"
+    config.write_text(CONFIG)
+    r = CliRunner().invoke(cli, ["scan", str(trail), "--config", str(config), "--respond",
+                                 "--state", str(tmp_path / "state.sqlite")])
+    assert r.exit_code == 1, r.stderr
+    (finding,) = [f for f in map(orjson.loads, r.stdout.splitlines()) if f["response"]]
+    assert finding["count"] == 2
+    assert key_status(iam, "alice", first) == key_status(iam, "alice", second) == "Inactive"
