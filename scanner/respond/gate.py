@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from scanner.config import ResponseConfig
 from scanner.model.finding import SEVERITY_RANK
 from scanner.provenance.globs import arn_like
@@ -31,9 +33,21 @@ def triggers(config: ResponseConfig, severity: str) -> bool:
     return SEVERITY_RANK.get(severity, -1) >= SEVERITY_RANK.get(config.min_severity, len(SEVERITY_RANK))
 
 
+#: An IAM user or role ARN: the partition/account prefix, the path, and the name.
+_IAM_NAMED = re.compile(r"(arn:[^:]*:iam::[^:]*:(?:user|role)/)(?:[^/]*/)*([^/]+)")
+
+
+def _forms(principal: str) -> list[str]:
+    """The principal as given and, for an IAM user or role, without its path: the name alone is unique
+    in the account, so `role/break-glass*` protects /admin/break-glass too. IAM names ignore case."""
+    m = _IAM_NAMED.fullmatch(principal)
+    forms = [principal, m.group(1) + m.group(2)] if m else [principal]
+    return forms + [f.lower() for f in forms]
+
+
 def protected(config: ResponseConfig, *principals: str) -> str:
     for p in principals:
         for pattern in config.protected_principals:
-            if p and arn_like(pattern, p):
+            if p and any(arn_like(pt, f) for f in _forms(p) for pt in (pattern, pattern.lower())):
                 return f"{p} matches protected principal {pattern}"
     return ""

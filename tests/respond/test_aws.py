@@ -76,6 +76,27 @@ def test_protected_principal_refused(responder: Make, make_user: Callable[[str],
     assert key_status(iam, "break-glass-admin", key) == "Active"
 
 
+README_PROTECTED = '  protected_principals: ["arn:aws:iam::*:role/break-glass*", "arn:aws:iam::*:user/org-admin*"]\n'
+
+
+def test_protected_principal_with_an_iam_path_is_still_protected(responder: Make, iam: Any) -> None:
+    """IAM names are unique whatever the path: a glob naming `role/break-glass*` (the README's example)
+    must protect a break-glass role created under /admin/, and `user/org-admin*` an admin under /admins/."""
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                                     "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName="break-glass", Path="/admin/", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.create_user(UserName="org-admin-1", Path="/admins/")
+    key = iam.create_access_key(UserName="org-admin-1")["AccessKey"]["AccessKeyId"]
+    r = responder(ENFORCE + README_PROTECTED)
+    for target in (arn, f"arn:aws:iam::{OWN_ACCOUNT}:role/break-glass", f"arn:aws:iam::{OWN_ACCOUNT}:role/x/break-glass"):
+        d = r.handle(m.Request(m.AWS_ROLE_SESSIONS, target, "manual"))
+        assert d.status == m.REFUSED and "protected principal" in d.reason, (target, d)
+    assert iam.list_role_policies(RoleName="break-glass")["PolicyNames"] == []
+    d = r.handle(m.Request(m.AWS_KEY, key, "manual"))
+    assert d.status == m.REFUSED and "protected principal" in d.reason
+    assert key_status(iam, "org-admin-1", key) == "Active"
+
+
 def test_unknown_key_is_not_ours(responder: Make, make_user: Callable[[str], str]) -> None:
     make_user("someone")
     nobody = "AKIARZPUZDIKKPWF4IX7"  # auditwarden:allow (moto-shaped key ID of no user)
