@@ -84,11 +84,13 @@ def test_protected_principal_with_an_iam_path_is_still_protected(responder: Make
     must protect a break-glass role created under /admin/, and `user/org-admin*` an admin under /admins/."""
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                      "Action": "sts:AssumeRole"}]}
-    arn = iam.create_role(RoleName="break-glass", Path="/admin/", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    arn = iam.create_role(RoleName="break-glass", Path="/admin/",
+                          AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     iam.create_user(UserName="org-admin-1", Path="/admins/")
     key = iam.create_access_key(UserName="org-admin-1")["AccessKey"]["AccessKeyId"]
     r = responder(ENFORCE + README_PROTECTED)
-    for target in (arn, f"arn:aws:iam::{OWN_ACCOUNT}:role/break-glass", f"arn:aws:iam::{OWN_ACCOUNT}:role/x/break-glass"):
+    for target in (arn, f"arn:aws:iam::{OWN_ACCOUNT}:role/break-glass",
+                   f"arn:aws:iam::{OWN_ACCOUNT}:role/x/break-glass"):
         d = r.handle(m.Request(m.AWS_ROLE_SESSIONS, target, "manual"))
         assert d.status == m.REFUSED and "protected principal" in d.reason, (target, d)
     assert iam.list_role_policies(RoleName="break-glass")["PolicyNames"] == []

@@ -58,9 +58,10 @@ def test_every_long_lived_key_folded_into_one_finding_is_acted_on(
     def deploy(n: int, key: str) -> dict[str, Any]:
         ident = {"type": "IAMUser", "principalId": "AIDAEXAMPLEALICE0001", "accountId": OWN_ACCOUNT,
                  "arn": f"arn:aws:iam::{OWN_ACCOUNT}:user/alice", "accessKeyId": key, "userName": "alice"}
+        repo = f"arn:aws:ecr:us-east-1:{OWN_ACCOUNT}:repository/app-1"
         return put_image(n, ident, requestParameters={"repositoryName": "app-1", "imageTag": f"t{n}",
                                                       "registryId": OWN_ACCOUNT},
-                         resources=[{"accountId": OWN_ACCOUNT, "ARN": f"arn:aws:ecr:us-east-1:{OWN_ACCOUNT}:repository/app-1"}])
+                         resources=[{"accountId": OWN_ACCOUNT, "ARN": repo}])
 
     trail = tmp_path / "trail.json"
     trail.write_text(json.dumps({"Records": [deploy(1, first), deploy(2, second)]}))

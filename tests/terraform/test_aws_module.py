@@ -114,8 +114,8 @@ def test_responder_grants_cover_every_call_the_responder_makes(aws_endpoint: str
     import boto3
 
     from scanner.respond import model as m
-    from scanner.respond.engine import Clients, Responder
     from scanner.respond.aws import AwsAccess
+    from scanner.respond.engine import Clients, Responder
     from scanner.state.sqlite import SqliteStore
     from tests.respond.conftest import ENFORCE, settings
 
