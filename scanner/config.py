@@ -22,6 +22,8 @@ from scanner.yamlio import LineDict, YamlError, load_text
 #: Sections this module parses itself; every other top-level key belongs to an owner the registry names.
 CORE_KEYS = ("detectors", "aggregation", "limits", "trusted", "response")
 RESPONSE_MODES = ("off", "dry_run", "enforce")
+AGGREGATION_KEYS = ("window_seconds", "max_event_ids", "max_distinct_values")
+LIMIT_KEYS = ("max_decompressed_bytes", "max_line_bytes", "max_envelope_depth", "selective_decoding")
 RESPONSE_KEYS = ("mode", "min_severity", "protected_principals", "max_actions_per_hour", "aws_role",
                  "disabled_actions", "max_attempts", "retry_seconds")
 
@@ -173,7 +175,9 @@ def parse_config(text: str, path: str, owned: Collection[str] | None = None) -> 
         else:
             raise YamlError(path, det.line_of(name), f"detectors.{name} must be true/false or {{enabled: true|false}}")
     agg = section(doc, "aggregation", path)
+    check_keys(agg, AGGREGATION_KEYS, path, "aggregation")
     lim = section(doc, "limits", path)
+    check_keys(lim, LIMIT_KEYS, path, "limits")
     resp = section(doc, "response", path)
     check_keys(resp, RESPONSE_KEYS, path, "response")
     mode = resp.get("mode", "dry_run")

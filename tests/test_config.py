@@ -48,6 +48,9 @@ def test_env_points_at_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         ("trusted:\n  aws_accounts: 123\n", 2, "trusted.aws_accounts must be a list"),
         ("trusted:\n  aws_account: ['1']\n", 2, "unknown key 'aws_account' in trusted"),
         ("secrets:\n  max_file_bytes: 0\n", 2, "max_file_bytes must be"),
+        # a misspelt limit or window would silently keep the default
+        ("limits:\n  max_decompresed_bytes: 1024\n", 2, "unknown key 'max_decompresed_bytes' in limits"),
+        ("aggregation:\n  window: 60\n", 2, "unknown key 'window' in aggregation"),
     ],
 )
 def test_errors_name_the_line(text: str, line: int, message: str) -> None:
