@@ -251,13 +251,18 @@ def test_health_event_naming_two_keys_gets_a_decision_for_each(responder: Make, 
     assert key_status(iam, "ci-deployer", key) == "Inactive"
 
 
-def test_role_revocation_already_covering_the_finding_is_a_no_op(responder: Make, iam: Any) -> None:
+def _deploy_role_mismatch(iam: Any) -> Finding:
+    """A deploy role (created in moto) assumed from an unexpected OIDC subject: its sessions are the target."""
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
                                                      "Action": "sts:AssumeRole"}]}
     arn = iam.create_role(RoleName="gha-deploy", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    f = Finding(id="p1", rule="provenance.oidc_subject_mismatch", title="mismatch", severity="high",
-                category="provenance", cloud="aws", account=OWN_ACCOUNT, principal=arn, action="ecr:PutImage",
-                resource="r", time="2026-11-30T09:00:00Z", evidence={"principal_type": "AssumedRole"})
+    return Finding(id="p1", rule="provenance.oidc_subject_mismatch", title="mismatch", severity="high",
+                   category="provenance", cloud="aws", account=OWN_ACCOUNT, principal=arn, action="ecr:PutImage",
+                   resource="r", time="2026-11-30T09:00:00Z", evidence={"principal_type": "AssumedRole"})
+
+
+def test_role_revocation_already_covering_the_finding_is_a_no_op(responder: Make, iam: Any) -> None:
+    f = _deploy_role_mismatch(iam)
     r = responder()
     _, (first,) = r.respond(f)
     assert first.status == m.EXECUTED
@@ -271,12 +276,7 @@ def test_role_revocation_already_covering_the_finding_is_a_no_op(responder: Make
 def test_undo_after_a_restamp_removes_the_revocation(responder: Make, iam: Any) -> None:
     """A later finding re-stamps the same action; undo must still take the role back to before auditwarden,
     not to auditwarden's own first deny (which would leave the role locked and undo spent)."""
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                                                     "Action": "sts:AssumeRole"}]}
-    arn = iam.create_role(RoleName="gha-deploy", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    f = Finding(id="p1", rule="provenance.oidc_subject_mismatch", title="mismatch", severity="high",
-                category="provenance", cloud="aws", account=OWN_ACCOUNT, principal=arn, action="ecr:PutImage",
-                resource="r", time="2026-11-30T09:00:00Z", evidence={"principal_type": "AssumedRole"})
+    f = _deploy_role_mismatch(iam)
     clock = iter(range(1_900_000_000, 1_900_001_000, 10))
     r = responder()
     r.clock = lambda: float(next(clock))
