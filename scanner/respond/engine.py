@@ -195,6 +195,8 @@ class Responder:
             return self._decide(aid, req, m.REFUSED, str(e), **where)
         except m.CloudError as e:
             return self._decide(aid, req, m.FAILED, str(e), **where)
+        except Exception as e:  # missing credentials, no endpoint: recorded, as handle() does
+            return self._decide(aid, req, m.FAILED, f"{type(e).__name__}: {e}", **where)
         return self._decide(aid, req, m.UNDONE, reason or "undone by request", **where)
 
 

@@ -114,3 +114,27 @@ def test_respond_counts_malformed_lines(tmp_path: Path, aws_endpoint: str) -> No
     assert boto3.client("iam").list_users()["Users"] == []
     assert run("respond", str(tmp_path / "missing.jsonl"), "--config", config(tmp_path),
                "--state", str(tmp_path / "s.sqlite")).returncode == 2
+
+
+def test_an_undo_that_cannot_reach_the_cloud_is_recorded(tmp_path: Path, monkeypatch: Any) -> None:
+    """Every decision is in the audit trail, a failed undo too: here the GCP client has no credentials."""
+    import time
+
+    from scanner.respond.ledger import Ledger, action_id
+    from scanner.respond.model import GCP_KEY, Request
+
+    name = "projects/acme-prod/serviceAccounts/ci@acme-prod.iam.gserviceaccount.com/keys/0123456789abcdef0123"
+    state = str(tmp_path / "state.sqlite")
+    store = SqliteStore(state)
+    aid = action_id(GCP_KEY, name)
+    Ledger(store).record(aid, Request(GCP_KEY, name, "manual"), time.time(), status="executed", mode="enforce",
+                         reason="manual", account="acme-prod", owner="ci@acme-prod.iam.gserviceaccount.com",
+                         undo={"name": name})
+    store.close()
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(tmp_path / "absent.json"))
+    r = run("undo", aid, "--state", state, "--config", config(tmp_path))
+    assert r.returncode == 2
+    store = SqliteStore(state)
+    last = store.get(f"respond:action:{aid}", time.time())["history"][-1]
+    store.close()
+    assert last["status"] == "failed" and "DefaultCredentialsError" in last["reason"], last
