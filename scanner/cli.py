@@ -182,13 +182,22 @@ def _load_rules(paths: Sequence[str]) -> Any:
 @click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
 def rules_list(paths: Sequence[str], fmt: str) -> None:
-    """One line per rule: id, severity, category, title."""
-    for r in _load_rules(paths):
+    """The pack by cloud and category: id, severity, title (jsonl: one object per rule)."""
+    loaded = sorted(_load_rules(paths), key=lambda r: (r.cloud, r.category, r.id))
+    group = ("", "")
+    for r in loaded:
         if fmt == "jsonl":
             click.echo(orjson.dumps({"id": r.id, "severity": r.severity, "category": r.category,
                                      "cloud": r.cloud, "title": r.title, "source": r.source}).decode())
-        else:
-            click.echo(f"{r.id:55} {r.severity:8} {r.category:11} {r.title}")
+            continue
+        if (r.cloud, r.category) != group:
+            group = (r.cloud, r.category)
+            n = sum(1 for x in loaded if (x.cloud, x.category) == group)
+            click.echo(f"{'' if r is loaded[0] else chr(10)}{r.cloud} / {r.category} ({n})")
+        click.echo(f"  {r.id:55} {r.severity:8} {r.title}")
+    if fmt == "text":
+        per_cloud = ", ".join(f"{c}: {sum(1 for r in loaded if r.cloud == c)}" for c in sorted({r.cloud for r in loaded}))
+        click.echo(f"\n{len(loaded)} rules ({per_cloud}), {sum(len(r.tests) for r in loaded)} test cases")
 
 
 @rules.command("validate")
