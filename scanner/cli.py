@@ -178,12 +178,19 @@ def _load_rules(paths: Sequence[str]) -> Any:
         raise UserError(str(e)) from None
 
 
+def _load_bursts(paths: Sequence[str]) -> Any:
+    """The burst detector's rules (rules/bursts) belong to the bundled pack; not to folders given."""
+    from scanner.bursts.rules import load_burst_rules
+
+    return [] if paths else load_burst_rules()
+
+
 @rules.command("list")
 @click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(["text", "jsonl"]), default="text", show_default=True)
 def rules_list(paths: Sequence[str], fmt: str) -> None:
     """The pack by cloud and category: id, severity, title (jsonl: one object per rule)."""
-    loaded = sorted(_load_rules(paths), key=lambda r: (r.cloud, r.category, r.id))
+    loaded = sorted([*_load_rules(paths), *_load_bursts(paths)], key=lambda r: (r.cloud, r.category, r.id))
     group = ("", "")
     for r in loaded:
         if fmt == "jsonl":
@@ -196,7 +203,8 @@ def rules_list(paths: Sequence[str], fmt: str) -> None:
             click.echo(f"{'' if r is loaded[0] else chr(10)}{r.cloud} / {r.category} ({n})")
         click.echo(f"  {r.id:55} {r.severity:8} {r.title}")
     if fmt == "text":
-        per_cloud = ", ".join(f"{c}: {sum(1 for r in loaded if r.cloud == c)}" for c in sorted({r.cloud for r in loaded}))
+        clouds = sorted({r.cloud for r in loaded})
+        per_cloud = ", ".join(f"{c}: {sum(1 for r in loaded if r.cloud == c)}" for c in clouds)
         click.echo(f"\n{len(loaded)} rules ({per_cloud}), {sum(len(r.tests) for r in loaded)} test cases")
 
 
@@ -219,21 +227,24 @@ def rules_validate(paths: Sequence[str]) -> None:
 @click.option("--verbose", "-v", is_flag=True)
 def rules_test(paths: Sequence[str], verbose: bool) -> None:
     """Run every rule's embedded must-fire and must-not-fire cases."""
+    from scanner.bursts.ruletest import missing_cases as burst_missing
+    from scanner.bursts.ruletest import run_burst_tests
     from scanner.detect.ruletest import missing_cases, run_rule_tests
 
+    bursts = _load_bursts(paths)
     loaded = _load_rules(paths)
-    results = run_rule_tests(loaded)
+    results: list[Any] = [*run_rule_tests(loaded), *run_burst_tests(bursts)]
     failed = [r for r in results if not r.passed]
     for r in results:
         if verbose or not r.passed:
             state = "ok  " if r.passed else "FAIL"
-            why = r.error or (f"expected {'a finding' if r.case.expect else 'no finding'}, got "
-                              f"{'one' if r.fired else 'none'}")
+            why = r.error or f"expected {int(r.case.expect)} finding(s), got {int(r.fired)}"
             click.echo(f"{state} {r.rule.id} [{r.case.name}] {'' if r.passed else why} ({r.where})")
     lacking = [f"{r.source}: {r.id} lacks {m}" for r in loaded for m in missing_cases(r)]
+    lacking += [f"{r.source}: {r.id} lacks {m}" for r in bursts for m in burst_missing(r)]
     for line in lacking:
         click.echo(f"FAIL {line}")
-    click.echo(f"{len(results) - len(failed)}/{len(results)} cases passed across {len(loaded)} rules")
+    click.echo(f"{len(results) - len(failed)}/{len(results)} cases passed across {len(loaded) + len(bursts)} rules")
     sys.exit(EXIT_FOUND if failed or lacking else EXIT_OK)
 
 

@@ -81,6 +81,18 @@ def _check_anomaly(config: Config) -> None:
     anomaly_settings(config)
 
 
+def _bursts(config: Config, state: StateStore) -> Detector:
+    from scanner.bursts.factory import factory
+
+    return factory(config, state)
+
+
+def _check_bursts(config: Config) -> None:
+    from scanner.bursts.factory import check
+
+    check(config)
+
+
 #: name → spec. `detectors: {name: false}` (or `{enabled: false}`) in config switches one off.
 DETECTORS: dict[str, DetectorSpec] = {
     "rules": DetectorSpec(_rules, "YAML rule pack (rules/aws, rules/gcp and rules.paths)", ("rules",),
@@ -91,6 +103,8 @@ DETECTORS: dict[str, DetectorSpec] = {
                                "(documents remembered from CreatePolicy/CreatePolicyVersion)", (), _check_iam_policy),
     "anomaly": DetectorSpec(_anomaly, "first-seen behaviour per principal against its baseline (needs --state)",
                             ("anomaly",), _check_anomaly),
+    "bursts": DetectorSpec(_bursts, "counts over time and first-seen values (rules/bursts: brute force, "
+                           "bulk deletion, AccessDenied bursts, new regions)", (), _check_bursts),
 }
 
 

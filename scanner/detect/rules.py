@@ -161,8 +161,8 @@ def load_rules(paths: list[Path] | None = None) -> list[Rule]:
     return load_units(paths or [default_rules_dir()], parse_rule, "rule", recursive=True, skip=_is_catalog)
 
 
-#: Folders under rules/ that hold other data (the deploy catalog, secret detectors), not rules.
-NOT_RULES = frozenset({"catalogs", "secrets"})
+#: Folders under rules/ that hold other data (the deploy catalog, secret detectors, burst rules), not rules.
+NOT_RULES = frozenset({"catalogs", "secrets", "bursts"})
 
 
 def _is_catalog(p: Path) -> bool:

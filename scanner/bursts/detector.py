@@ -1,0 +1,167 @@
+"""The burst detector: counts matching events per group in the state store, within a window of event time.
+
+Windows run on event time, never the wall clock, so a replay of last month's logs finds last
+month's bursts. Each group keeps at most `threshold` recent entries, so memory per group is bounded
+whatever an attacker sends; counters are updated with compare-and-set so `--jobs N` workers and
+concurrent Lambda invocations sharing one store count together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from scanner.bursts.rules import BurstRule
+from scanner.detect.expr import MISSING
+from scanner.detect.findings import action_of, base_evidence
+from scanner.model.event import Event
+from scanner.model.finding import Finding, fingerprint
+from scanner.state.base import StateStore
+from scanner.timeutil import epoch_seconds
+
+#: compare-and-set attempts before an update is given up (another writer kept winning)
+CAS_ATTEMPTS = 8
+#: event ids carried by one finding
+MAX_EVENT_IDS = 100
+
+
+def _text(v: Any) -> str:
+    if v is MISSING or v is None:
+        return ""
+    if isinstance(v, list):
+        return ",".join(str(x) for x in v[:5])
+    return str(v)[:300]
+
+
+def _recent(entries: list[Any], now: float, window: float) -> list[list[Any]]:
+    """Entries within one window of the latest time seen, oldest first. Workers and replays deliver
+    events out of order, so the window ends at the latest event, not at the one being judged."""
+    good = [e for e in entries if isinstance(e, list) and len(e) == 3 and isinstance(e[0], (int, float))]
+    latest = max([now, *(e[0] for e in good)])
+    return sorted((e for e in good if e[0] > latest - window), key=lambda e: float(e[0]))
+
+
+class BurstDetector:
+    name = "bursts"
+
+    def __init__(self, rules: Sequence[BurstRule], state: StateStore,
+                 known: dict[str, frozenset[str]] | None = None) -> None:
+        self.state = state
+        self.known = known or {}
+        # A first_seen rule without configured known values would call every first event new.
+        self.rules = tuple(r for r in rules if r.first_seen is None or self.known.get(r.id))
+        self._by_op: dict[tuple[str, str], list[BurstRule]] = defaultdict(list)
+        self._by_service: dict[tuple[str, str], list[BurstRule]] = defaultdict(list)
+        for r in self.rules:
+            for key in r.index:
+                self._by_op[key].append(r)
+            for svc in r.index_services:
+                self._by_service[(r.cloud, svc)].append(r)
+        self._cache: dict[tuple[str, str, str], tuple[BurstRule, ...]] = {}
+
+    def _candidates(self, cloud: str, service: str, operation: str) -> tuple[BurstRule, ...]:
+        key = (cloud, service, operation)
+        hit = self._cache.get(key)
+        if hit is None:
+            found: dict[int, BurstRule] = {}
+            for r in (*self._by_op.get((service, operation), ()), *self._by_op.get(("*", operation), ()),
+                      *self._by_service.get((cloud, service), ())):
+                if r.cloud == cloud:
+                    found.setdefault(id(r), r)
+            hit = tuple(found.values())
+            if len(self._cache) < 100_000:  # bounded: keys come from attacker-controlled text
+                self._cache[key] = hit
+        return hit
+
+    def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
+        return ((service, operation) in self._by_op or ("*", operation) in self._by_op
+                or (cloud, service) in self._by_service)
+
+    def evaluate(self, ev: Event) -> Iterable[Finding]:
+        out: list[Finding] = []
+        for rule in self._candidates(ev.cloud, ev.service, ev.operation):
+            f = self._judge(rule, ev)
+            if f is not None:
+                out.append(f)
+        return out
+
+    def finish(self) -> Iterable[Finding]:
+        return ()
+
+    # --- per rule --------------------------------------------------------------------------------
+    def _judge(self, rule: BurstRule, ev: Event) -> Finding | None:
+        now = epoch_seconds(ev.time)
+        if now is None:
+            return None
+        group = tuple(_text(get(ev)) for _, get in rule.group_by)
+        key = "bursts:" + fingerprint(rule.id, *group)
+        if rule.first_seen is not None:
+            return self._first_seen(rule, ev, now, key, group)
+        if rule.then is not None and rule.then(ev):
+            window = self._window(key, now, rule)
+            if len(self._counted(rule, window)) >= rule.threshold:
+                self.state.delete(key)
+                return self._finding(rule, ev, group, window, now)
+        if not rule.match(ev):
+            return None
+        value = _text(rule.count_distinct[1](ev)) if rule.count_distinct else ""
+        added = self._add(key, now, rule, [now, value, ev.id])
+        if rule.then is None and added is not None and len(self._counted(rule, added)) >= rule.threshold:
+            self.state.delete(key)
+            return self._finding(rule, ev, group, added, now)
+        return None
+
+    def _window(self, key: str, now: float, rule: BurstRule) -> list[list[Any]]:
+        got = self.state.get(key, now)
+        return _recent(got if isinstance(got, list) else [], now, rule.window_seconds)
+
+    @staticmethod
+    def _counted(rule: BurstRule, entries: list[list[Any]]) -> list[list[Any]]:
+        if rule.count_distinct is None:
+            return entries
+        return list({e[1]: e for e in entries if e[1]}.values())
+
+    def _add(self, key: str, now: float, rule: BurstRule, entry: list[Any]) -> list[list[Any]] | None:
+        for _ in range(CAS_ATTEMPTS):
+            old = self.state.get(key, now)
+            kept = _recent([*(old if isinstance(old, list) else []), entry], now, rule.window_seconds)
+            if rule.count_distinct is not None:  # one entry a distinct value, its latest
+                kept = list({e[1]: e for e in kept}.values())
+            new = kept[-rule.threshold:]  # bounded: older entries can never matter again
+            if self.state.compare_and_set(key, old, new, now, rule.window_seconds):
+                return new
+        return None
+
+    def _first_seen(self, rule: BurstRule, ev: Event, now: float, key: str, group: tuple[str, ...]) -> Finding | None:
+        assert rule.first_seen is not None
+        if not rule.match(ev):
+            return None
+        value = _text(rule.first_seen[1](ev))
+        if not value or value in self.known.get(rule.id, frozenset()):
+            return None
+        if not self.state.put_if_absent(f"{key}:{fingerprint(value)}", ev.id, now, rule.window_seconds):
+            return None
+        return self._finding(rule, ev, group, [[now, value, ev.id]], now)
+
+    def _finding(self, rule: BurstRule, ev: Event, group: tuple[str, ...], entries: list[list[Any]],
+                 now: float) -> Finding:
+        evidence = base_evidence(ev)
+        evidence.update({name: value for (name, _), value in zip(rule.group_by, group, strict=True)})
+        evidence["window_seconds"] = rule.window_seconds
+        evidence["threshold"] = rule.threshold
+        evidence["count"] = len(self._counted(rule, entries))
+        if rule.count_distinct is not None:
+            evidence[f"distinct_{rule.count_distinct[0]}"] = sorted({str(e[1]) for e in entries if e[1]})[:20]
+        if rule.first_seen is not None:
+            evidence[rule.first_seen[0]] = entries[0][1]
+        ids = tuple(dict.fromkeys(str(e[2]) for e in entries if e[2]))
+        if ev.id and ev.id not in ids:
+            ids = (*ids, ev.id)
+        resource = ev.resources[0] if ev.resources else ""
+        return Finding(
+            id=fingerprint(rule.id, ev.cloud, ev.account, *group, str(int(now))),
+            rule=rule.id, title=rule.title, severity=rule.severity, category=rule.category, cloud=ev.cloud,
+            account=ev.account, principal=ev.principal, action=action_of(ev), resource=resource, time=ev.time,
+            event_ids=ids[-MAX_EVENT_IDS:], evidence=evidence, remediation=rule.remediation,
+        )

@@ -1,0 +1,165 @@
+"""Burst rules as data: one YAML file a rule in `rules/bursts/`, with sequences that must and must not fire."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
+from scanner.detect.rules import CLOUDS
+from scanner.model.finding import CATEGORIES, SEVERITIES
+from scanner.packs import data_root, load_units
+from scanner.yamlio import LineDict, YamlError
+
+REQUIRED = ("id", "title", "severity", "category", "cloud", "description", "remediation", "match",
+            "group_by", "threshold", "window_seconds", "tests")
+OPTIONAL = ("count_distinct", "then", "first_seen", "index_services", "tags", "references", "enabled")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """`repeat` copies of `record`, `every_seconds` apart, with `vary` paths cycling through values."""
+
+    record: Mapping[str, Any]
+    repeat: int
+    every_seconds: int
+    vary: tuple[tuple[tuple[str, ...], tuple[Any, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BurstCase:
+    name: str
+    expect: int  # how many findings the sequence must produce
+    steps: tuple[Step, ...]
+    known: tuple[str, ...]  # first_seen rules: the values configured as known
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class BurstRule:
+    id: str
+    title: str
+    severity: str
+    category: str
+    cloud: str
+    description: str
+    remediation: str
+    match: Pred
+    group_by: tuple[tuple[str, Getter], ...]
+    threshold: int
+    window_seconds: int
+    tests: tuple[BurstCase, ...]
+    source: str
+    #: (service, operation) pairs the rule needs; empty with index_services set = any operation of those
+    index: tuple[tuple[str, str], ...]
+    index_services: tuple[str, ...] = ()
+    count_distinct: tuple[str, Getter] | None = None
+    then: Pred | None = None  # fire on this event once the count is reached (e.g. a ransom note)
+    first_seen: tuple[str, Getter] | None = None  # fire on a value of this path not seen before
+    tags: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+
+
+def _strs(v: Any) -> tuple[str, ...]:
+    if isinstance(v, str):
+        return (v,)
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return tuple(v)
+    return ()
+
+
+def _int(doc: LineDict, key: str, path: str, minimum: int) -> int:
+    v = doc.get(key)
+    if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
+        raise YamlError(path, doc.line_of(key), f"{key} must be an integer >= {minimum}")
+    return v
+
+
+def parse_burst_rule(doc: Any, path: str) -> BurstRule:
+    if not isinstance(doc, LineDict):
+        raise YamlError(path, 1, "a burst rule file holds one mapping")
+    for key in REQUIRED:
+        if key not in doc:
+            raise YamlError(path, doc.line, f"missing required key {key!r}")
+    for key in doc:
+        if key not in REQUIRED and key not in OPTIONAL:
+            raise YamlError(path, doc.line_of(key), f"unknown key {key!r}")
+    for key in ("id", "title", "description", "remediation"):
+        if not isinstance(doc[key], str) or not doc[key].strip():
+            raise YamlError(path, doc.line_of(key), f"{key} must be a non-empty string")
+    if doc["severity"] not in SEVERITIES:
+        raise YamlError(path, doc.line_of("severity"), f"severity must be one of {', '.join(SEVERITIES)}")
+    if doc["category"] not in CATEGORIES:
+        raise YamlError(path, doc.line_of("category"), f"category must be one of {', '.join(sorted(CATEGORIES))}")
+    if doc["cloud"] not in CLOUDS:
+        raise YamlError(path, doc.line_of("cloud"), "cloud must be aws or gcp")
+    match = doc["match"]
+    try:
+        pred = compile_expr(match)
+        then = compile_expr(doc["then"], "then") if "then" in doc else None
+        group = tuple((p, getter(p, "group_by")) for p in _strs(doc["group_by"]))
+        distinct = doc.get("count_distinct")
+        count_distinct = (distinct, getter(distinct, "count_distinct")) if isinstance(distinct, str) else None
+        seen = doc.get("first_seen")
+        first_seen = (seen, getter(seen, "first_seen")) if isinstance(seen, str) else None
+    except ExprError as e:
+        raise YamlError(path, doc.line_of("match"), str(e)) from None
+    if not group:
+        raise YamlError(path, doc.line_of("group_by"), "group_by must name at least one field")
+    services = _strs(match.get("service")) if isinstance(match, Mapping) else ()
+    operations = _strs(match.get("operation")) if isinstance(match, Mapping) else ()
+    if then is not None and isinstance(doc["then"], Mapping):
+        operations += _strs(doc["then"].get("operation"))
+    index_services = _strs(doc.get("index_services", []))
+    if not operations and not index_services:
+        raise YamlError(path, doc.line_of("match"),
+                        "name match.operation (or index_services): a burst rule must not see every event")
+    return BurstRule(
+        id=doc["id"], title=doc["title"].strip(), severity=doc["severity"], category=doc["category"],
+        cloud=doc["cloud"], description=doc["description"].strip(), remediation=doc["remediation"].strip(),
+        match=pred, group_by=group, threshold=_int(doc, "threshold", path, 1),
+        window_seconds=_int(doc, "window_seconds", path, 1), tests=_parse_cases(doc, path),
+        source=f"{path}:{doc.line}",
+        index=tuple((s, o) for s in (services or ("*",)) for o in operations),
+        index_services=index_services, count_distinct=count_distinct, then=then, first_seen=first_seen,
+        tags=_strs(doc.get("tags", [])), references=_strs(doc.get("references", [])),
+    )
+
+
+def _parse_cases(doc: LineDict, path: str) -> tuple[BurstCase, ...]:
+    raw = doc["tests"]
+    if not isinstance(raw, list) or not raw:
+        raise YamlError(path, doc.line_of("tests"), "tests must be a non-empty list")
+    out: list[BurstCase] = []
+    for i, t in enumerate(raw):
+        line = t.line if isinstance(t, LineDict) else doc.line_of("tests")
+        if not isinstance(t, Mapping) or not isinstance(t.get("steps"), list) or not t["steps"]:
+            raise YamlError(path, line, f"tests[{i}] needs `name`, `expect` (findings) and `steps`")
+        expect = t.get("expect")
+        if not isinstance(expect, int) or isinstance(expect, bool) or expect < 0:
+            raise YamlError(path, line, f"tests[{i}].expect is the number of findings the steps produce")
+        out.append(BurstCase(str(t.get("name", f"case {i}")), expect,
+                             tuple(_step(s, path, line) for s in t["steps"]), _strs(t.get("known", [])), line))
+    return tuple(out)
+
+
+def _step(s: Any, path: str, line: int) -> Step:
+    if not isinstance(s, Mapping) or not isinstance(s.get("record"), Mapping):
+        raise YamlError(path, line, "each step needs a `record` (a raw audit record)")
+    repeat = s.get("repeat", 1)
+    every = s.get("every_seconds", 1)
+    vary = s.get("vary", {})
+    if not isinstance(repeat, int) or not isinstance(every, int) or not isinstance(vary, Mapping):
+        raise YamlError(path, line, "repeat and every_seconds are integers, vary maps a path to values")
+    pairs = tuple((tuple(str(k).split(".")), tuple(v if isinstance(v, list) else [v])) for k, v in vary.items())
+    return Step(s["record"], repeat, every, pairs)
+
+
+def bursts_dir() -> Path:
+    return data_root() / "bursts"
+
+
+def load_burst_rules(paths: list[Path] | None = None) -> list[BurstRule]:
+    return load_units(paths or [bursts_dir()], parse_burst_rule, "burst rule", recursive=True)

@@ -1,0 +1,88 @@
+"""`detectors.bursts` options: per-rule threshold / window overrides, switches, and known values.
+
+    detectors:
+      bursts:
+        rules:
+          aws.bursts.console_login_failures_by_ip: {threshold: 20, window_seconds: 900}
+          aws.bursts.access_denied_by_principal: {enabled: false}
+        known:                                   # first_seen rules: values that are expected
+          aws.bursts.region_first_used: [us-east-1, eu-west-1]
+
+A first_seen rule with no known values configured stays silent: without them every first event
+of a fresh state would be "new".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from scanner.bursts.rules import BurstRule
+from scanner.config import Config, check_keys, section, strs
+from scanner.yamlio import LineDict, YamlError
+
+KEYS = ("enabled", "rules", "known")
+RULE_KEYS = ("threshold", "window_seconds", "enabled")
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    threshold: int | None = None
+    window_seconds: int | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class BurstSettings:
+    overrides: dict[str, Override]
+    known: dict[str, frozenset[str]]
+
+
+def _positive(doc: LineDict, key: str, path: str, where: str) -> int | None:
+    if key not in doc:
+        return None
+    v = doc[key]
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+        raise YamlError(path, doc.line_of(key), f"{where}.{key} must be an integer >= 1")
+    return v
+
+
+def burst_settings(config: Config, rule_ids: frozenset[str]) -> BurstSettings:
+    """Raises YamlError at the line of a bad value or of a rule id no burst rule has."""
+    path = config.source
+    opts = config.detector_options("bursts")
+    check_keys(opts, KEYS, path, "detectors.bursts")
+    overrides: dict[str, Override] = {}
+    rules = section(opts, "rules", path, "detectors.bursts.rules")
+    for rid, node in rules.items():
+        where = f"detectors.bursts.rules.{rid}"
+        _known_id(rid, rule_ids, path, rules.line_of(rid))
+        if not isinstance(node, LineDict):
+            raise YamlError(path, rules.line_of(rid), f"{where} must be a mapping")
+        check_keys(node, RULE_KEYS, path, where)
+        enabled = node.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise YamlError(path, node.line_of("enabled"), f"{where}.enabled must be true or false")
+        overrides[rid] = Override(_positive(node, "threshold", path, where),
+                                  _positive(node, "window_seconds", path, where), enabled)
+    known_doc = section(opts, "known", path, "detectors.bursts.known")
+    for rid in known_doc:
+        _known_id(rid, rule_ids, path, known_doc.line_of(rid))
+    known = {rid: frozenset(strs(known_doc, rid, path, f"detectors.bursts.known.{rid}")) for rid in known_doc}
+    return BurstSettings(overrides, known)
+
+
+def _known_id(rid: str, ids: frozenset[str], path: str, line: int) -> None:
+    if rid not in ids:
+        raise YamlError(path, line, f"unknown burst rule {rid!r} (`auditwarden rules list` shows them)")
+
+
+def apply(rules: list[BurstRule], settings: BurstSettings) -> list[BurstRule]:
+    """The rules as configured: overrides applied, switched-off rules dropped."""
+    out = []
+    for r in rules:
+        o = settings.overrides.get(r.id, Override())
+        if not o.enabled:
+            continue
+        out.append(replace(r, threshold=o.threshold or r.threshold,
+                           window_seconds=o.window_seconds or r.window_seconds))
+    return out

@@ -1,0 +1,131 @@
+"""The burst detector as a scan runs it: counts shared through the state store, windows on event
+time, bounded memory per group, configuration overrides with file:line errors."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from scanner.bursts.detector import BurstDetector
+from scanner.bursts.rules import BurstRule, load_burst_rules
+from scanner.bursts.ruletest import expand
+from scanner.bursts.settings import apply, burst_settings
+from scanner.cli import cli
+from scanner.detectors import parse_settings
+from scanner.model.event import Event
+from scanner.normalize import normalize
+from scanner.sources.envelopes import unwrap
+from scanner.sources.limits import Limits
+from scanner.sources.records import RawRecord
+from scanner.state.memory import MemoryStore
+from scanner.state.sqlite import SqliteStore
+from scanner.timeutil import rfc3339
+from scanner.yamlio import YamlError
+
+RULES = {r.id: r for r in load_burst_rules()}
+BY_IP = RULES["aws.bursts.console_login_failures_by_ip"]
+FAIL: dict[str, Any] = dict(BY_IP.tests[0].steps[0].record)
+
+
+def _event(rec: dict[str, Any]) -> Event:
+    items = [i for i in unwrap(rec, "t", Limits()) if isinstance(i, RawRecord)]
+    return normalize(items[0])
+
+
+def _failures(n: int, start: float = 1726110000.0, every: float = 5.0, ip: str = "198.51.100.200") -> list[Event]:
+    out = []
+    for i in range(n):
+        rec = copy.deepcopy(FAIL)
+        rec["eventID"] = f"fail-{ip}-{i}"
+        rec["eventTime"] = rfc3339(start + i * every)
+        rec["sourceIPAddress"] = ip
+        out.append(_event(rec))
+    return out
+
+
+def _run(det: BurstDetector, events: list[Event]) -> list[Any]:
+    return [f for ev in events if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type)
+            for f in det.evaluate(ev)]
+
+
+def test_a_burst_is_one_finding_with_every_event_behind_it() -> None:
+    found = _run(BurstDetector([BY_IP], MemoryStore()), _failures(BY_IP.threshold))
+    assert len(found) == 1
+    f = found[0]
+    assert f.rule == BY_IP.id and f.severity == BY_IP.severity
+    assert f.evidence["source_ip"] == "198.51.100.200" and f.evidence["count"] == BY_IP.threshold
+    assert len(f.event_ids) == BY_IP.threshold
+
+
+def test_two_workers_sharing_a_state_file_count_together(tmp_path: Path) -> None:
+    """--jobs 2 splits the failures between processes; the burst must still be seen."""
+    path = str(tmp_path / "state.sqlite")
+    a, b = BurstDetector([BY_IP], SqliteStore(path)), BurstDetector([BY_IP], SqliteStore(path))
+    events = _failures(BY_IP.threshold)
+    found = _run(a, events[0::2]) + _run(b, events[1::2])
+    assert len(found) == 1
+
+
+def test_windows_run_on_event_time_not_the_wall_clock() -> None:
+    # A replay of old logs, in order but with the burst spread just wider than the window.
+    wide = _failures(BY_IP.threshold, every=BY_IP.window_seconds / (BY_IP.threshold - 1) + 1)
+    assert _run(BurstDetector([BY_IP], MemoryStore()), wide) == []
+
+
+def test_memory_per_group_stays_bounded_whatever_the_volume() -> None:
+    state = MemoryStore()
+    det = BurstDetector([BY_IP], state)
+    _run(det, _failures(BY_IP.threshold * 30 + 3))
+    lengths = [len(v) for v, _ in state._data.values() if isinstance(v, list)]
+    assert lengths and max(lengths) <= BY_IP.threshold
+
+
+def test_separate_addresses_are_separate_groups() -> None:
+    half = BY_IP.threshold // 2 + 1
+    events = _failures(half, ip="198.51.100.1") + _failures(half, ip="198.51.100.2")
+    assert _run(BurstDetector([BY_IP], MemoryStore()), events) == []
+
+
+def _settings(text: str) -> list[BurstRule]:
+    cfg = parse_settings(text, "aw.yaml")
+    s = burst_settings(cfg, frozenset(RULES))
+    return apply(list(RULES.values()), s)
+
+
+def test_thresholds_and_windows_come_from_configuration() -> None:
+    rules = {r.id: r for r in _settings(
+        "detectors:\n  bursts:\n    rules:\n"
+        f"      {BY_IP.id}: {{threshold: 3, window_seconds: 60}}\n"
+        "      aws.bursts.access_denied_by_principal: {enabled: false}\n")}
+    assert rules[BY_IP.id].threshold == 3 and rules[BY_IP.id].window_seconds == 60
+    assert "aws.bursts.access_denied_by_principal" not in rules
+    assert len(_run(BurstDetector([rules[BY_IP.id]], MemoryStore()), _failures(3))) == 1
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("detectors:\n  bursts:\n    rules:\n      aws.bursts.nope: {threshold: 3}\n", 4, "unknown burst rule"),
+    (f"detectors:\n  bursts:\n    rules:\n      {BY_IP.id}:\n        threshold: 0\n", 5, "threshold must be"),
+    ("detectors:\n  bursts:\n    thresholds: {}\n", 3, "unknown key 'thresholds'"),
+])
+def test_bad_configuration_names_file_and_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(YamlError, match=rf"aw.yaml:{line}: .*{message}"):
+        parse_settings(text, "aw.yaml")
+
+
+def test_scan_reports_the_burst_through_the_cli(tmp_path: Path) -> None:
+    records = [r for n, s in enumerate(BY_IP.tests[0].steps) for r in expand(s, n)]
+    (tmp_path / "trail.json").write_bytes(orjson.dumps({"Records": records}))
+    cfg = tmp_path / "aw.yaml"
+    cfg.write_text("detectors:\n  rules: false\n  provenance: false\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["scan", str(tmp_path / "trail.json"), "--config", str(cfg), "--format", "jsonl"])
+    assert r.exit_code == 1, r.output
+    findings = [orjson.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    assert sorted(f["rule"] for f in findings) == [BY_IP.id, "aws.bursts.console_login_failures_by_user"]
+    cfg.write_text("detectors:\n  rules: false\n  provenance: false\n  bursts: false\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["scan", str(tmp_path / "trail.json"), "--config", str(cfg), "--format", "jsonl"])
+    assert r.exit_code == 0 and r.stdout.strip() == ""
