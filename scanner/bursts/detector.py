@@ -52,12 +52,9 @@ class BurstDetector:
         # A first_seen rule without configured known values would call every first event new.
         self.rules = tuple(r for r in rules if r.first_seen is None or self.known.get(r.id))
         self._by_op: dict[tuple[str, str], list[BurstRule]] = defaultdict(list)
-        self._by_service: dict[tuple[str, str], list[BurstRule]] = defaultdict(list)
         for r in self.rules:
             for key in r.index:
                 self._by_op[key].append(r)
-            for svc in r.index_services:
-                self._by_service[(r.cloud, svc)].append(r)
         self._cache: dict[tuple[str, str, str], tuple[BurstRule, ...]] = {}
 
     def _candidates(self, cloud: str, service: str, operation: str) -> tuple[BurstRule, ...]:
@@ -65,8 +62,7 @@ class BurstDetector:
         hit = self._cache.get(key)
         if hit is None:
             found: dict[int, BurstRule] = {}
-            for r in (*self._by_op.get((service, operation), ()), *self._by_op.get(("*", operation), ()),
-                      *self._by_service.get((cloud, service), ())):
+            for r in (*self._by_op.get((service, operation), ()), *self._by_op.get(("*", operation), ())):
                 if r.cloud == cloud:
                     found.setdefault(id(r), r)
             hit = tuple(found.values())
@@ -75,8 +71,7 @@ class BurstDetector:
         return hit
 
     def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
-        return ((service, operation) in self._by_op or ("*", operation) in self._by_op
-                or (cloud, service) in self._by_service)
+        return (service, operation) in self._by_op or ("*", operation) in self._by_op
 
     def evaluate(self, ev: Event) -> Iterable[Finding]:
         out: list[Finding] = []
@@ -91,6 +86,9 @@ class BurstDetector:
 
     # --- per rule --------------------------------------------------------------------------------
     def _judge(self, rule: BurstRule, ev: Event) -> Finding | None:
+        is_then = rule.then is not None and rule.then(ev)
+        if not is_then and not rule.match(ev):  # most candidates stop here, before any state I/O
+            return None
         now = epoch_seconds(ev.time)
         if now is None:
             return None
@@ -98,13 +96,13 @@ class BurstDetector:
         key = "bursts:" + fingerprint(rule.id, *group)
         if rule.first_seen is not None:
             return self._first_seen(rule, ev, now, key, group)
-        if rule.then is not None and rule.then(ev):
+        if is_then:
             window = self._window(key, now, rule)
             if len(self._counted(rule, window)) >= rule.threshold:
                 self.state.delete(key)
                 return self._finding(rule, ev, group, window, now)
-        if not rule.match(ev):
-            return None
+            if not rule.match(ev):
+                return None
         value = _text(rule.count_distinct[1](ev)) if rule.count_distinct else ""
         added = self._add(key, now, rule, [now, value, ev.id])
         if rule.then is None and added is not None and len(self._counted(rule, added)) >= rule.threshold:
@@ -135,8 +133,6 @@ class BurstDetector:
 
     def _first_seen(self, rule: BurstRule, ev: Event, now: float, key: str, group: tuple[str, ...]) -> Finding | None:
         assert rule.first_seen is not None
-        if not rule.match(ev):
-            return None
         value = _text(rule.first_seen[1](ev))
         if not value or value in self.known.get(rule.id, frozenset()):
             return None

@@ -15,7 +15,7 @@ from scanner.yamlio import LineDict, YamlError
 
 REQUIRED = ("id", "title", "severity", "category", "cloud", "description", "remediation", "match",
             "group_by", "threshold", "window_seconds", "tests")
-OPTIONAL = ("count_distinct", "then", "first_seen", "index_services", "tags", "references", "enabled")
+OPTIONAL = ("count_distinct", "then", "first_seen", "tags", "references", "enabled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +52,7 @@ class BurstRule:
     window_seconds: int
     tests: tuple[BurstCase, ...]
     source: str
-    #: (service, operation) pairs the rule needs; empty with index_services set = any operation of those
-    index: tuple[tuple[str, str], ...]
-    index_services: tuple[str, ...] = ()
+    index: tuple[tuple[str, str], ...]  # (service or "*", operation) pairs the rule needs to see
     count_distinct: tuple[str, Getter] | None = None
     then: Pred | None = None  # fire on this event once the count is reached (e.g. a ransom note)
     first_seen: tuple[str, Getter] | None = None  # fire on a value of this path not seen before
@@ -112,10 +110,8 @@ def parse_burst_rule(doc: Any, path: str) -> BurstRule:
     operations = _strs(match.get("operation")) if isinstance(match, Mapping) else ()
     if then is not None and isinstance(doc["then"], Mapping):
         operations += _strs(doc["then"].get("operation"))
-    index_services = _strs(doc.get("index_services", []))
-    if not operations and not index_services:
-        raise YamlError(path, doc.line_of("match"),
-                        "name match.operation (or index_services): a burst rule must not see every event")
+    if not operations:
+        raise YamlError(path, doc.line_of("match"), "name match.operation: a burst rule must not see every event")
     return BurstRule(
         id=doc["id"], title=doc["title"].strip(), severity=doc["severity"], category=doc["category"],
         cloud=doc["cloud"], description=doc["description"].strip(), remediation=doc["remediation"].strip(),
@@ -123,7 +119,7 @@ def parse_burst_rule(doc: Any, path: str) -> BurstRule:
         window_seconds=_int(doc, "window_seconds", path, 1), tests=_parse_cases(doc, path),
         source=f"{path}:{doc.line}",
         index=tuple((s, o) for s in (services or ("*",)) for o in operations),
-        index_services=index_services, count_distinct=count_distinct, then=then, first_seen=first_seen,
+        count_distinct=count_distinct, then=then, first_seen=first_seen,
         tags=_strs(doc.get("tags", [])), references=_strs(doc.get("references", [])),
     )
 
