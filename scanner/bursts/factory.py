@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from scanner.bursts.detector import BurstDetector
-from scanner.bursts.rules import load_burst_rules
+from scanner.bursts.rules import BurstRule, load_burst_rules
 from scanner.bursts.settings import apply, burst_settings
 from scanner.config import Config
 from scanner.state.base import StateStore
 
 
+@cache
+def _bundled() -> tuple[BurstRule, ...]:
+    # Checked at config load and built right after (and once more per --jobs worker): parse once.
+    return tuple(load_burst_rules())
+
+
 def check(config: Config) -> None:
-    burst_settings(config, frozenset(r.id for r in load_burst_rules()))
+    burst_settings(config, frozenset(r.id for r in _bundled()))
 
 
 def factory(config: Config, state: StateStore) -> BurstDetector:
-    rules = load_burst_rules()
+    rules = list(_bundled())
     settings = burst_settings(config, frozenset(r.id for r in rules))
     return BurstDetector(apply(rules, settings), state, settings.known)

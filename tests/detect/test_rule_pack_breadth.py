@@ -1,0 +1,96 @@
+"""Issue 13: the concerns a cloud security team expects on day one, each with the rule covering it,
+and the false alarms the pack promises to stay quiet on, each pinned by a must-not-fire case."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.bursts.rules import load_burst_rules
+from scanner.detect.rules import load_rules
+
+RULES = {r.id: r for r in load_rules()}
+BURSTS = {r.id: r for r in load_burst_rules()}
+
+COVERAGE: dict[str, str] = {
+    "S3 Block Public Access removed": "aws.s3.public_access_block_removed",
+    "S3 bucket policy / ACL public": "aws.s3.bucket_made_public",
+    "S3 versioning / MFA delete / replication / encryption weakened": "aws.s3.data_protection_weakened",
+    "S3 access logging off": "aws.s3.access_logging_disabled",
+    "S3 replication to another account": "aws.s3.replication_to_other_account",
+    "KMS key disabled / deletion scheduled": "aws.kms.key_disabled_or_deletion_scheduled",
+    "KMS key policy opened": "aws.kms.key_policy_opened",
+    "RDS instance public": "aws.rds.instance_made_public",
+    "RDS snapshot exported / copied": "aws.rds.snapshot_exported_or_copied_out",
+    "RDS deletion protection / backups / activity stream": "aws.rds.protection_weakened",
+    "RDS master password / IAM role": "aws.rds.master_password_or_role_changed",
+    "EBS default encryption disabled": "aws.ec2.ebs_default_encryption_disabled",
+    "network ACL open to the world": "aws.ec2.network_acl_open_to_world",
+    "traffic mirroring": "aws.ec2.traffic_mirroring_created",
+    "VPC peering / internet gateway / routes": "aws.ec2.network_path_opened",
+    "Security Hub / Macie / Inspector / Detective off": "aws.security_service.disabled",
+    "findings suppressed": "aws.security_findings.suppressed",
+    "WAF / Config rules / Bedrock guardrails removed": "aws.protection.removed",
+    "IAM user created outside CloudFormation": "aws.iam.user_created_outside_iac",
+    "MFA device removed": "aws.iam.mfa_device_removed",
+    "GetSigninToken abuse": "aws.signin.console_token_from_keys",
+    "root login failure": "aws.signin.root_login_failed",
+    "console login without SAML where SSO is required": "aws.signin.iam_user_console_login",
+    "new account in the organization": "aws.organizations.account_created",
+    "credential validation by scanners": "aws.recon.credential_check_by_scanner",
+    "SES checks by leaked keys": "aws.recon.ses_checked_with_user_key",
+    "role anyone may assume": "aws.iam.role_trusts_everyone",
+    "GCP getAccessToken / signBlob / signJwt by people": "gcp.iam.sa_credentials_minted_by_person",
+    "GCP HMAC / API keys": "gcp.credentials.hmac_or_api_key_created",
+    "GCP custom role escalation": "gcp.iam.custom_role_with_escalation_permissions",
+    "GCP org / folder IAM": "gcp.iam.org_or_folder_policy_changed",
+    "GCP identity pools": "gcp.iam.identity_pool_changed",
+    "GCP Run / Functions / instances allUsers": "gcp.iam.resource_opened_to_all_users",
+    "GCP escalation via Build / DM / Functions / VMs": "gcp.escalation.code_run_as_service_account",
+    "GCP KMS destroy": "gcp.kms.key_version_destroyed_or_disabled",
+    "GCP log buckets deleted": "gcp.logging.bucket_or_log_deleted",
+    "GKE privileged / host pods": "gcp.gke.privileged_workload",
+    "GKE exec / attach": "gcp.gke.pod_exec",
+    "GKE cluster-admin / wildcard / pods-exec roles": "gcp.gke.cluster_admin_binding",
+    "GKE secrets across namespaces / token theft": "gcp.gke.secrets_or_tokens_harvested",
+    "GKE webhooks / DaemonSets / CronJobs / NodePort": "gcp.gke.persistence_object_created",
+    "GKE anonymous access": "gcp.gke.anonymous_access",
+    "root read-only calls, separately switchable": "aws.root.read_only",
+    "console brute force by address": "aws.bursts.console_login_failures_by_ip",
+    "console brute force by user": "aws.bursts.console_login_failures_by_user",
+    "password spraying": "aws.bursts.password_spraying",
+    "MFA failure bursts": "aws.bursts.mfa_failures",
+    "GetPasswordData bursts": "aws.bursts.get_password_data",
+    "AccessDenied bursts": "aws.bursts.access_denied_by_principal",
+    "S3 bulk deletion": "aws.bursts.s3_bulk_deletion",
+    "S3 ransom note after deletions": "aws.bursts.s3_ransom_note",
+    "first use of a region": "aws.bursts.region_first_used",
+    "GCS bulk deletion": "gcp.bursts.gcs_bulk_deletion",
+    "GCS ransom note": "gcp.bursts.gcs_ransom_note",
+    "GCP PERMISSION_DENIED bursts": "gcp.bursts.permission_denied_by_principal",
+}
+
+#: false alarms the issue names → (rule, the name of the must-not-fire case that pins it)
+QUIET_ON: dict[str, tuple[str, str]] = {
+    "SAML federated console login": ("aws.signin.iam_user_console_login",
+                                     "SAML federated sign-in (MFA done at the identity provider)"),
+    "IAM Identity Center console login": ("aws.signin.iam_user_console_login", "IAM Identity Center portal sign-in"),
+    "service-linked role creation": ("aws.iam.role_trusts_everyone",
+                                     "a service-linked role created for a service (only the service may assume it)"),
+    "read-only root calls": ("aws.root.activity", "a read-only root call is left to aws.root.read_only"),
+    "non-authorization errors": ("aws.bursts.access_denied_by_principal",
+                                 "throttling and not-found errors are not authorization failures"),
+}
+
+
+@pytest.mark.parametrize(("concern", "rule_id"), COVERAGE.items())
+def test_concern_is_covered(concern: str, rule_id: str) -> None:
+    assert rule_id in RULES or rule_id in BURSTS, concern
+
+
+@pytest.mark.parametrize(("alarm", "where"), QUIET_ON.items())
+def test_false_alarm_is_pinned_by_a_must_not_fire_case(alarm: str, where: tuple[str, str]) -> None:
+    rule_id, case = where
+    rule = RULES.get(rule_id) or BURSTS[rule_id]
+    expects = {c.name: c.expect for c in rule.tests}
+    assert case in expects, alarm
+    assert expects[case] in (False, 0), alarm
