@@ -77,6 +77,8 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "service-linked role creation": ("aws.iam.role_trusts_everyone",
                                      "a service-linked role created for a service (only the service may assume it)"),
     "read-only root calls": ("aws.root.activity", "a read-only root call is left to aws.root.read_only"),
+    "trust policy naming only trusted accounts": ("aws.iam.trust_policy_updated",
+                                                   "only the own account and accounts in trusted added"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
 }
