@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
-from scanner.detect.rules import CLOUDS
-from scanner.model.finding import CATEGORIES, SEVERITIES
+from scanner.detect.rules import check_header, scalars
 from scanner.packs import data_root, load_units
 from scanner.yamlio import LineDict, YamlError
 
@@ -60,14 +59,6 @@ class BurstRule:
     references: tuple[str, ...] = ()
 
 
-def _strs(v: Any) -> tuple[str, ...]:
-    if isinstance(v, str):
-        return (v,)
-    if isinstance(v, list) and all(isinstance(x, str) for x in v):
-        return tuple(v)
-    return ()
-
-
 def _int(doc: LineDict, key: str, path: str, minimum: int) -> int:
     v = doc.get(key)
     if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
@@ -76,28 +67,12 @@ def _int(doc: LineDict, key: str, path: str, minimum: int) -> int:
 
 
 def parse_burst_rule(doc: Any, path: str) -> BurstRule:
-    if not isinstance(doc, LineDict):
-        raise YamlError(path, 1, "a burst rule file holds one mapping")
-    for key in REQUIRED:
-        if key not in doc:
-            raise YamlError(path, doc.line, f"missing required key {key!r}")
-    for key in doc:
-        if key not in REQUIRED and key not in OPTIONAL:
-            raise YamlError(path, doc.line_of(key), f"unknown key {key!r}")
-    for key in ("id", "title", "description", "remediation"):
-        if not isinstance(doc[key], str) or not doc[key].strip():
-            raise YamlError(path, doc.line_of(key), f"{key} must be a non-empty string")
-    if doc["severity"] not in SEVERITIES:
-        raise YamlError(path, doc.line_of("severity"), f"severity must be one of {', '.join(SEVERITIES)}")
-    if doc["category"] not in CATEGORIES:
-        raise YamlError(path, doc.line_of("category"), f"category must be one of {', '.join(sorted(CATEGORIES))}")
-    if doc["cloud"] not in CLOUDS:
-        raise YamlError(path, doc.line_of("cloud"), "cloud must be aws or gcp")
+    doc = check_header(doc, path, REQUIRED, OPTIONAL, "burst rule")
     match = doc["match"]
     try:
         pred = compile_expr(match)
         then = compile_expr(doc["then"], "then") if "then" in doc else None
-        group = tuple((p, getter(p, "group_by")) for p in _strs(doc["group_by"]))
+        group = tuple((p, getter(p, "group_by")) for p in scalars(doc["group_by"]))
         distinct = doc.get("count_distinct")
         count_distinct = (distinct, getter(distinct, "count_distinct")) if isinstance(distinct, str) else None
         seen = doc.get("first_seen")
@@ -106,10 +81,10 @@ def parse_burst_rule(doc: Any, path: str) -> BurstRule:
         raise YamlError(path, doc.line_of("match"), str(e)) from None
     if not group:
         raise YamlError(path, doc.line_of("group_by"), "group_by must name at least one field")
-    services = _strs(match.get("service")) if isinstance(match, Mapping) else ()
-    operations = _strs(match.get("operation")) if isinstance(match, Mapping) else ()
+    services = scalars(match.get("service")) if isinstance(match, Mapping) else ()
+    operations = scalars(match.get("operation")) if isinstance(match, Mapping) else ()
     if then is not None and isinstance(doc["then"], Mapping):
-        operations += _strs(doc["then"].get("operation"))
+        operations += scalars(doc["then"].get("operation"))
     if not operations:
         raise YamlError(path, doc.line_of("match"), "name match.operation: a burst rule must not see every event")
     return BurstRule(
@@ -120,7 +95,7 @@ def parse_burst_rule(doc: Any, path: str) -> BurstRule:
         source=f"{path}:{doc.line}",
         index=tuple((s, o) for s in (services or ("*",)) for o in operations),
         count_distinct=count_distinct, then=then, first_seen=first_seen,
-        tags=_strs(doc.get("tags", [])), references=_strs(doc.get("references", [])),
+        tags=scalars(doc.get("tags", [])), references=scalars(doc.get("references", [])),
     )
 
 
@@ -137,7 +112,7 @@ def _parse_cases(doc: LineDict, path: str) -> tuple[BurstCase, ...]:
         if not isinstance(expect, int) or isinstance(expect, bool) or expect < 0:
             raise YamlError(path, line, f"tests[{i}].expect is the number of findings the steps produce")
         out.append(BurstCase(str(t.get("name", f"case {i}")), expect,
-                             tuple(_step(s, path, line) for s in t["steps"]), _strs(t.get("known", [])), line))
+                             tuple(_step(s, path, line) for s in t["steps"]), scalars(t.get("known", [])), line))
     return tuple(out)
 
 

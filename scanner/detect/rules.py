@@ -55,7 +55,8 @@ class Rule:
         return replace(self, match=compile_expr(self.match_doc, trusted=trusted))
 
 
-def _scalars(v: Any) -> tuple[str, ...]:
+def scalars(v: Any) -> tuple[str, ...]:
+    """A string or a list of strings as a tuple; anything else as ()."""
     if isinstance(v, str):
         return (v,)
     if isinstance(v, list) and all(isinstance(x, str) for x in v):
@@ -63,14 +64,17 @@ def _scalars(v: Any) -> tuple[str, ...]:
     return ()
 
 
-def parse_rule(doc: Any, path: str) -> Rule:
+def check_header(doc: Any, path: str, required: tuple[str, ...], optional: tuple[str, ...],
+                 what: str = "rule") -> LineDict:
+    """The keys every rule-like file shares (id, title, severity, category, cloud, ...), checked
+    with file:line errors; returns the document as a LineDict."""
     if not isinstance(doc, LineDict):
-        raise YamlError(path, 1, "a rule file holds one mapping")
-    for key in REQUIRED:
+        raise YamlError(path, 1, f"a {what} file holds one mapping")
+    for key in required:
         if key not in doc:
             raise YamlError(path, doc.line, f"missing required key {key!r}")
     for key in doc:
-        if key not in REQUIRED and key not in OPTIONAL:
+        if key not in required and key not in optional:
             raise YamlError(path, doc.line_of(key), f"unknown key {key!r}")
 
     def fail(key: str, msg: str) -> YamlError:
@@ -87,6 +91,15 @@ def parse_rule(doc: Any, path: str) -> Rule:
         raise fail("category", f"category must be one of {', '.join(sorted(CATEGORIES))}")
     if doc["cloud"] not in CLOUDS:
         raise fail("cloud", "cloud must be aws or gcp")
+    return doc
+
+
+def parse_rule(doc: Any, path: str) -> Rule:
+    doc = check_header(doc, path, REQUIRED, OPTIONAL)
+
+    def fail(key: str, msg: str) -> YamlError:
+        return YamlError(path, doc.line_of(key), msg)
+
     match = doc["match"]
     try:
         pred = compile_expr(match)
@@ -101,9 +114,9 @@ def parse_rule(doc: Any, path: str) -> Rule:
         line = match.line if isinstance(match, LineDict) else doc.line_of("match")
         raise YamlError(path, line, str(e)) from None
 
-    services = _scalars(match.get("service")) if isinstance(match, Mapping) else ()
-    operations = _scalars(match.get("operation")) if isinstance(match, Mapping) else ()
-    ptypes = _scalars(match.get("principal_type")) if isinstance(match, Mapping) else ()
+    services = scalars(match.get("service")) if isinstance(match, Mapping) else ()
+    operations = scalars(match.get("operation")) if isinstance(match, Mapping) else ()
+    ptypes = scalars(match.get("principal_type")) if isinstance(match, Mapping) else ()
     index: tuple[tuple[str, str], ...] = ()
     if operations:
         index = tuple((s, o) for s in (services or ("*",)) for o in operations)
@@ -125,8 +138,8 @@ def parse_rule(doc: Any, path: str) -> Rule:
         resource=res_get,
         evidence=tuple(ev_items),
         severity_denied=doc.get("severity_denied", ""),
-        tags=_scalars(doc.get("tags", [])),
-        references=_scalars(doc.get("references", [])),
+        tags=scalars(doc.get("tags", [])),
+        references=scalars(doc.get("references", [])),
         match_doc=match,
     )
 
