@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
-from scanner.detect.rules import check_header, scalars
+from scanner.detect.rules import check_header, scalars, case_entries
 from scanner.packs import data_root, load_units
 from scanner.yamlio import LineDict, YamlError
 
@@ -100,12 +100,8 @@ def parse_burst_rule(doc: Any, path: str) -> BurstRule:
 
 
 def _parse_cases(doc: LineDict, path: str) -> tuple[BurstCase, ...]:
-    raw = doc["tests"]
-    if not isinstance(raw, list) or not raw:
-        raise YamlError(path, doc.line_of("tests"), "tests must be a non-empty list")
     out: list[BurstCase] = []
-    for i, t in enumerate(raw):
-        line = t.line if isinstance(t, LineDict) else doc.line_of("tests")
+    for i, line, t in case_entries(doc, path):
         if not isinstance(t, Mapping) or not isinstance(t.get("steps"), list) or not t["steps"]:
             raise YamlError(path, line, f"tests[{i}] needs `name`, `expect` (findings) and `steps`")
         expect = t.get("expect")

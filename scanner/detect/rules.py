@@ -144,13 +144,17 @@ def parse_rule(doc: Any, path: str) -> Rule:
     )
 
 
-def _parse_tests(doc: LineDict, path: str) -> tuple[RuleTest, ...]:
+def case_entries(doc: LineDict, path: str) -> list[tuple[int, int, Any]]:
+    """(index, line, entry) of each item under `tests:`, which must be a non-empty list."""
     raw = doc["tests"]
     if not isinstance(raw, list) or not raw:
         raise YamlError(path, doc.line_of("tests"), "tests must be a non-empty list")
+    return [(i, t.line if isinstance(t, LineDict) else doc.line_of("tests"), t) for i, t in enumerate(raw)]
+
+
+def _parse_tests(doc: LineDict, path: str) -> tuple[RuleTest, ...]:
     out: list[RuleTest] = []
-    for i, t in enumerate(raw):
-        line = t.line if isinstance(t, LineDict) else doc.line_of("tests")
+    for i, line, t in case_entries(doc, path):
         if not isinstance(t, Mapping) or not isinstance(t.get("expect"), bool) or "record" not in t:
             raise YamlError(path, line, f"tests[{i}] needs `name`, `expect: true|false` and `record`")
         if not isinstance(t["record"], Mapping):
