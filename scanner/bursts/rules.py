@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
-from scanner.detect.rules import check_header, scalars, case_entries
+from scanner.detect.rules import case_entries, check_header, scalars
 from scanner.packs import data_root, load_units
 from scanner.yamlio import LineDict, YamlError
 
