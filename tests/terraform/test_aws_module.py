@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from scanner.bursts.rules import load_burst_rules
 from scanner.detect.rules import load_rules
 from scanner.live.routes import CLOUDTRAIL_DETAIL_TYPES, terraform_json
 from scanner.provenance.catalog import load_catalog
@@ -95,7 +96,7 @@ def test_every_aws_rule_event_is_routed_including_versioned_and_root_and_health(
             assert _routed(_cloudtrail_event("s3.amazonaws.com", "ListBuckets", ptype)), r.id
     # CloudTrail writes Lambda's API version into the event name
     assert _routed(_cloudtrail_event("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"))
-    assert not _routed(_cloudtrail_event("s3.amazonaws.com", "ListBuckets"))  # nothing routed that nobody reads
+    assert not _routed(_cloudtrail_event("s3.amazonaws.com", "GetBucketLocation"))  # nothing routed that nobody reads
 
 
 def _responder_actions() -> dict[str, set[str]]:
@@ -136,3 +137,13 @@ def test_responder_grants_cover_every_call_the_responder_makes(aws_endpoint: str
         called.clear()
         assert responder.handle(m.Request(kind, target, "manual")).status == m.EXECUTED
         assert set(called) <= granted[name], f"{name} misses {sorted(set(called) - granted[name])}"
+
+
+def test_every_aws_burst_rule_event_is_routed_any_source_ones_by_name() -> None:
+    bursts = [r for r in load_burst_rules() if r.cloud == "aws"]
+    assert bursts
+    for r in bursts:
+        for service, op in r.index:
+            for source in ((service,) if service != "*" else ("iam.amazonaws.com", "ecr.amazonaws.com")):
+                assert _routed(_cloudtrail_event(source, op)), f"{r.id}: {source} {op}"
+    assert not _routed(_cloudtrail_event("iam.amazonaws.com", "GetRole"))
