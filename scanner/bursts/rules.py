@@ -129,4 +129,9 @@ def bursts_dir() -> Path:
 
 
 def load_burst_rules(paths: list[Path] | None = None) -> list[BurstRule]:
-    return load_units(paths or [bursts_dir()], parse_burst_rule, "burst rule", recursive=True)
+    """The given files/folders, or the bundled `rules/bursts` (none when a data root has no such folder)."""
+    if not paths:
+        if not bursts_dir().is_dir():
+            return []
+        paths = [bursts_dir()]
+    return load_units(paths, parse_burst_rule, "burst rule", recursive=True)
