@@ -212,10 +212,13 @@ def rules_list(paths: Sequence[str], fmt: str) -> None:
 @click.argument("paths", nargs=-1)
 def rules_validate(paths: Sequence[str]) -> None:
     """Load and check every rule file; name the file and line of the first problem."""
+    from scanner.bursts.ruletest import missing_cases as burst_missing
     from scanner.detect.ruletest import missing_cases
 
-    loaded = _load_rules(paths)
-    problems = [f"{r.source}: rule {r.id} lacks {m}" for r in loaded for m in missing_cases(r)]
+    rules_, bursts = _load_rules(paths), _load_bursts(paths)
+    loaded = [*rules_, *bursts]
+    problems = [f"{r.source}: rule {r.id} lacks {m}" for r in rules_ for m in missing_cases(r)]
+    problems += [f"{r.source}: rule {r.id} lacks {m}" for r in bursts for m in burst_missing(r)]
     for p in problems:
         click.echo(p, err=True)
     click.echo(f"{len(loaded)} rule(s) valid" if not problems else f"{len(problems)} problem(s)")

@@ -38,3 +38,8 @@ def test_rules_test_runs_rule_cases_and_burst_sequences() -> None:
     cases = sum(len(x.tests) for x in [*load_rules(), *load_burst_rules()])
     assert r.output.strip().endswith(f"{cases}/{cases} cases passed across "
                                      f"{len(load_rules()) + len(load_burst_rules())} rules")
+
+
+def test_validate_counts_the_burst_rules_too() -> None:
+    r = CliRunner().invoke(cli, ["rules", "validate"])
+    assert r.exit_code == 0 and r.output.strip() == f"{len(load_rules()) + len(load_burst_rules())} rule(s) valid"
