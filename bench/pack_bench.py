@@ -1,0 +1,106 @@
+"""What the rule pack costs: the same code scanning the same workload with an older pack and with this one.
+
+    .venv/bin/python bench/pack_bench.py [--baseline REV] [--aws N] [--gcp N] [--repeat R]
+
+The older pack is `rules/` of git revision REV (default: 581353e, the 36-rule day-one pack) next to a
+copy of this tree's `scanner/`, so only the pack differs. Reported: rules per cloud and rule-test cases
+of both packs, and the scan's CPU seconds (user + system) on the "busy" workload of scan_bench.py
+(bundled samples drawn uniformly), best of R interleaved rounds. CPU time rather than wall time: on a
+shared machine wall time swings with the neighbours' load.
+
+Budget (issue 13): at most 10% more CPU than with the baseline pack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.workload import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "581353e"
+
+
+def export_pack(rev: str, dest: Path) -> Path:
+    """This tree's scanner package with `rules/` as it was at `rev`."""
+    data = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "rules"],
+                          capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    shutil.copytree(ROOT / "scanner", dest / "scanner", ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def _env(tree: Path) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(tree)}
+
+
+def pack_summary(tree: Path) -> dict[str, object]:
+    out = subprocess.run([sys.executable, str(Path(__file__).with_name("pack_stats.py"))], capture_output=True,
+                         text=True, check=True, cwd=tree, env=_env(tree)).stdout
+    return dict(orjson.loads(out))
+
+
+def scan_cpu(workdir: Path, tree: Path) -> tuple[float, str]:
+    """CPU seconds of one `scan --jobs 1` with the code and pack in `tree`, and its summary."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run([sys.executable, "-m", "scanner", "scan", str(workdir), "--format", "jsonl", "--output",
+                           os.devnull, "--jobs", "1", "--log-format", "json", "--no-progress"],
+                          capture_output=True, text=True, check=False, cwd=tree, env=_env(tree))
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"scan failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summary = orjson.loads(proc.stderr.strip().splitlines()[-1])
+    return cpu, f"records={summary['records']} findings={summary['findings']}"
+
+
+def _describe(d: dict[str, object]) -> str:
+    per_cloud = d["per_cloud"]
+    clouds = ", ".join(f"{k} {v}" for k, v in per_cloud.items()) if isinstance(per_cloud, dict) else ""
+    total = int(str(d["rules"])) + int(str(d["bursts"]))
+    return f"{total} rules ({clouds}; {d['bursts']} burst rules), {d['cases']} test cases"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--baseline", default=os.environ.get("BENCH_BASELINE", BASELINE))
+    ap.add_argument("--aws", type=int, default=200_000)
+    ap.add_argument("--gcp", type=int, default=100_000)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "scan")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    generate(args.out, args.aws, args.gcp)
+    with tempfile.TemporaryDirectory(prefix="aw-pack-") as scratch:
+        base = export_pack(args.baseline, Path(scratch))
+        print(f"pack {args.baseline}: {_describe(pack_summary(base))}")
+        print(f"pack now:     {_describe(pack_summary(ROOT))}")
+        best = {"base": float("inf"), "now": float("inf")}
+        summaries = {}
+        for _ in range(max(1, args.repeat)):
+            for name, tree in (("base", base), ("now", ROOT)):
+                cpu, summaries[name] = scan_cpu(args.out, tree)
+                best[name] = min(best[name], cpu)
+    n = args.aws + args.gcp
+    for name, label in (("base", f"pack {args.baseline}"), ("now", "pack now")):
+        print(f"scan --jobs 1, {label:>16}: {best[name]:6.2f} CPU s  {n / best[name]:>9,.0f} records per CPU s  "
+              f"[{summaries[name]}]")
+    more = (best["now"] - best["base"]) / best["base"] * 100
+    verdict = "met" if more <= 10 else "NOT met"
+    print(f"budget: at most 10% more CPU than pack {args.baseline} -> {more:+.1f}% ({verdict})")
+
+
+if __name__ == "__main__":
+    main()
