@@ -15,8 +15,8 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     rc = 0
-    benches = (("scan_bench.py", []), ("pack_bench.py", []), ("secrets_bench.py", ["--try-repo"]), ("lambda_bench.py", []),
-               ("report_bench.py", []), ("anomaly_eval.py", []))
+    benches = (("scan_bench.py", []), ("pack_bench.py", []), ("secrets_bench.py", ["--try-repo"]),
+               ("lambda_bench.py", []), ("report_bench.py", []), ("anomaly_eval.py", []))
     for script, args in benches:
         print(f"\n=== bench/{script} {' '.join(args)}".rstrip(), flush=True)
         rc |= subprocess.run([sys.executable, str(HERE / script), *args], check=False).returncode
