@@ -26,7 +26,7 @@ demo: $(STAMP)
 	@echo "least-privilege report: open $(DEMO_REPORT)/report.html (also report.md, report.json)"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider -rfE
 
 lint: $(STAMP) checkov
 	$(BIN)/ruff check scanner tests bench packaging
