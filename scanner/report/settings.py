@@ -64,7 +64,8 @@ def report_settings(config: Config) -> ReportSettings:
         if key == "nightly":
             continue  # report_nightly's
         if f is None:
-            raise YamlError(path, _line(node, key), f"unknown key report.{key} (known: {', '.join([*known, 'nightly'])})")
+            names = ", ".join([*known, "nightly"])
+            raise YamlError(path, _line(node, key), f"unknown key report.{key} (known: {names})")
         if key == "disabled_rules":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise YamlError(path, _line(node, key), "report.disabled_rules must be a list of rule ids")
