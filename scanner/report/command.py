@@ -130,7 +130,7 @@ def _anomalies_from(state_path: str, config: Any, logs: Sequence[str], days: int
     except (StateFormatError, sqlite3.DatabaseError, InputError) as e:
         raise click.UsageError(f"--state {state_path}: {e}") from None
     except ImportError as e:
-        raise click.UsageError(f"--state: anomaly scoring needs pip install 'auditwarden[anomaly]' ({e.name})") from None
+        raise click.UsageError(f"--state: anomaly scoring needs the [anomaly] extra ({e.name} missing)") from None
     finally:
         store.close()
     if found is None:
