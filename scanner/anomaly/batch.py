@@ -22,7 +22,7 @@ def log_traits(reader: InputReader, paths: Sequence[str], stats: RunStats, geo: 
     """Each event of the logs (files, folders, s3:// prefixes) in [since, until) with its traits."""
     from scanner.pipeline import iter_events
 
-    for name in expand(list(paths), lambda: reader.s3):
+    for name in expand(list(paths), reader.s3):
         for ev in iter_events(reader, name, stats, lambda r: None):
             t = traits(ev, geo)
             if t is not None and since <= t.when < until:
