@@ -50,10 +50,15 @@ resource "aws_iam_role_policy" "nightly_function" {
 data "aws_iam_policy_document" "nightly" {
   statement {
     sid = "IamInventory"
-    # Read-only; GetAccountAuthorizationDetails and the credential report have no resource-level permissions.
-    actions = ["iam:GetAccountAuthorizationDetails", "iam:GenerateCredentialReport", "iam:GetCredentialReport",
-    "iam:ListRoles", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"]
+    # Read-only, and these actions have no resource-level permissions.
+    actions   = ["iam:GetAccountAuthorizationDetails", "iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles"]
     resources = ["*"]
+  }
+  statement {
+    sid     = "IamKeysAndPolicies"
+    actions = ["iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetPolicy", "iam:GetPolicyVersion"]
+    resources = ["arn:${local.partition}:iam::${local.account}:user/*", "arn:${local.partition}:iam::${local.account}:policy/*",
+    "arn:${local.partition}:iam::aws:policy/*"]
   }
   dynamic "statement" {
     for_each = var.report_bucket_name != "" ? [1] : []

@@ -134,7 +134,7 @@ run "everything_switched_on" {
     error_message = "with the nightly artifact the schedule invokes it"
   }
   assert {
-    condition     = toset(one([for s in data.aws_iam_policy_document.nightly.statement : s.actions if s.sid == "IamInventory"])) == toset(["iam:GetAccountAuthorizationDetails", "iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"])
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.nightly.statement : s.actions if startswith(s.sid, "Iam")])) == toset(["iam:GetAccountAuthorizationDetails", "iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"])
     error_message = "the nightly role reads the IAM inventory (read-only actions)"
   }
   assert {
