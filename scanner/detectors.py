@@ -76,9 +76,10 @@ def _check_iam_policy(config: Config) -> None:
 
 
 def _check_anomaly(config: Config) -> None:
-    from scanner.anomaly.settings import anomaly_settings
+    from scanner.anomaly.settings import anomaly_nightly, anomaly_settings
 
     anomaly_settings(config)
+    anomaly_nightly(config)
 
 
 def _bursts(config: Config, state: StateStore) -> Detector:
@@ -128,9 +129,10 @@ def _check_serverless(config: Config) -> None:
 
 
 def _check_report(config: Config) -> None:
-    from scanner.report.settings import report_settings
+    from scanner.report.settings import report_nightly, report_settings
 
     report_settings(config)
+    report_nightly(config)
 
 
 #: Sections owned by something other than a detector (commands with settings of their own). `response`

@@ -132,10 +132,10 @@ def anomaly(paths: Sequence[str], state_path: str, fmt: str, output: str | None,
     from scanner.cli import _exit_for, _write_findings
 
     try:
-        from scanner.anomaly import scoring
+        from scanner.anomaly import scoring  # noqa: F401  (checked here: a usage error, not a traceback)
     except ImportError as e:
         raise _UsageError(f"anomaly scoring needs pandas and pyod: pip install 'auditwarden[anomaly]' ({e})") from None
-    from scanner.anomaly.hourly import HourTable
+    from scanner.anomaly.batch import hour_findings
 
     config, s = _config(config_path)
     stats = RunStats()
@@ -143,11 +143,7 @@ def anomaly(paths: Sequence[str], state_path: str, fmt: str, output: str | None,
     found: list[Any] = []
 
     def work(store: Any) -> None:
-        base = Baselines(store, s.limits)
-        table = HourTable(base.get)
-        for ev, t in _traits(paths, config, s, stats, None):
-            table.add(ev, t)
-        found.extend(scoring.findings(list(table.rows.values()), s.scoring))
+        found.extend(hour_findings(_traits(paths, config, s, stats, None), Baselines(store, s.limits), s))
 
     _with_state(state_path, work)
     stats.seconds = time.perf_counter() - t0

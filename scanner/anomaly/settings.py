@@ -11,6 +11,7 @@ anomaly:
   bursts: {window_minutes: 10, access_denied: 20, distinct_secrets: 10}
   scoring: {top_k_per_day: 1, min_quantile: 0.99, detectors: [iforest, ecod], seed: 7,
             explain_features: 3}
+  nightly: {logs: [s3://trail-bucket/AWSLogs/], days: 1}   # what the nightly invocation scores
 ```
 """
 
@@ -107,8 +108,8 @@ def _str(doc: LineDict, key: str, path: str) -> str:
 def anomaly_settings(config: Config) -> AnomalySettings:
     path = config.source
     doc = section(config.raw, "anomaly", path)
-    check_keys(doc, ("min_history_days", "learn", "geoip", "limits", "novelty", "bursts", "scoring"), path,
-               "anomaly")
+    check_keys(doc, ("min_history_days", "learn", "geoip", "limits", "novelty", "bursts", "scoring", "nightly"),
+               path, "anomaly")
     learn = doc.get("learn", True)
     if not isinstance(learn, bool):
         raise YamlError(path, doc.line_of("learn"), "anomaly: learn must be true or false")
@@ -158,6 +159,25 @@ def _scoring(doc: LineDict, path: str) -> Scoring:
         fit_rows=_int(doc, "fit_rows", path, 20_000, 256),
         trees=_int(doc, "trees", path, 100),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Nightly:
+    logs: tuple[str, ...] = ()
+    days: float = 1.0
+
+
+def anomaly_nightly(config: Config) -> Nightly:
+    """`anomaly.nightly`: the logs the nightly invocation scores, and how many days back from now."""
+    path = config.source
+    doc = section(section(config.raw, "anomaly", path), "nightly", path, "anomaly.nightly")
+    check_keys(doc, ("logs", "days"), path, "anomaly.nightly")
+    logs = doc.get("logs", [])
+    if (not isinstance(logs, list) or not all(isinstance(x, str) and x for x in logs)
+            or any(x.startswith("gs://") for x in logs)):
+        raise YamlError(path, doc.line_of("logs"),
+                        "anomaly: nightly.logs must be a list of s3:// URLs or local paths (gs:// is not read yet)")
+    return Nightly(tuple(logs), _num(doc, "days", path, 1.0, 0.01))
 
 
 def without_learning(config: Config) -> Config:

@@ -2,16 +2,19 @@
 
 The report and anomaly jobs need pandas/pyod/jinja2, which the event-path zip does not carry; they run
 from the nightly artifact (container image with the `[report,anomaly]` extras). Each job is a module
-exposing `run_nightly(config, state, now) -> mapping`, imported only here and only at night.
+exposing `run_nightly(config, state, now) -> mapping`, imported only here and only at night. A job
+that finds something returns its Findings under "findings": they are handed to `emit` (the runtime's
+sinks, deduplicated like the event path's) and the result keeps only how many were delivered.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from scanner.config import Config
+from scanner.model.finding import Finding
 from scanner.state.base import StateStore
 
 #: job name → module with `run_nightly(config, state, now)`.
@@ -28,8 +31,15 @@ class NightlyFailed(Exception):
     pass
 
 
+Emit = Callable[[Sequence[Finding]], int]
+
+
+def _no_sink(found: Sequence[Finding]) -> int:
+    return 0
+
+
 def run_jobs(config: Config, state: StateStore, now: float,
-             jobs: Mapping[str, str] = NIGHTLY_JOBS) -> dict[str, Any]:
+             jobs: Mapping[str, str] = NIGHTLY_JOBS, emit: Emit = _no_sink) -> dict[str, Any]:
     out: dict[str, Any] = {}
     failed = []
     for name, module in jobs.items():
@@ -43,8 +53,13 @@ def run_jobs(config: Config, state: StateStore, now: float,
             out[name] = {"status": "unavailable", "detail": f"{module} has no run_nightly entry point"}
             continue
         try:
-            result = fn(config, state, now)
-            out[name] = {"status": "ok", **(dict(result) if isinstance(result, Mapping) else {})}
+            raw = fn(config, state, now)
+            result = dict(raw) if isinstance(raw, Mapping) else {}
+            found = result.pop("findings", None)
+            if found is not None:
+                result["findings"] = len(found)
+                result["delivered"] = emit(found)  # a sink refusing them fails this job, like an event unit
+            out[name] = {"status": "ok", **result}
         except Exception as e:  # one job failing must not hide the other's result
             out[name] = {"status": "failed", "error": f"{type(e).__name__}: {e}"}
             failed.append(name)

@@ -163,6 +163,11 @@ class Runtime:
             inv.duplicates += d.duplicates
             inv.sink_retries += d.retries
 
+    def _emit(self, w: _Wired, findings: Sequence[Finding], inv: Invocation) -> int:
+        before = inv.delivered
+        self._deliver(w, list(findings), inv)
+        return inv.delivered - before
+
     def nightly(self) -> tuple[dict[str, Any], Invocation]:
         """Silent sources become tamper findings (delivered like any other), then the batch jobs run."""
         t0 = time.perf_counter()
@@ -172,6 +177,6 @@ class Runtime:
         now = self.clock()
         tamper = silence_findings(self.state, now, w.settings.heartbeat_max_silence_minutes)
         self._deliver(w, tamper, inv)
-        jobs = run_jobs(w.config, self.state, now)
+        jobs = run_jobs(w.config, self.state, now, emit=lambda found: self._emit(w, found, inv))
         inv.latency_ms = (time.perf_counter() - t0) * 1000
         return {"tamper_findings": len(tamper), "jobs": jobs}, inv

@@ -46,6 +46,8 @@ class Report:
     limits: tuple[str, ...] = ()
     changes: Changes | None = None
     notes: tuple[str, ...] = field(default=())
+    #: scanner.anomaly's unusual principal-hours over the same logs; None when no baselines were given
+    anomalies: tuple[Finding, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -57,6 +59,8 @@ class Report:
             "problems": [{"source": p.source, "message": p.message} for p in self.problems],
             "usage": {"days": self.usage_days, "limits": list(self.limits)} if self.usage_days is not None else None,
         }
+        if self.anomalies is not None:
+            d["anomalies"] = [f.to_dict() for f in self.anomalies]
         if self.changes is not None:
             d["changes"] = {"since": self.changes.previous_generated_at, "new": list(self.changes.new),
                             "fixed": [dict(f) for f in self.changes.fixed]}
@@ -95,7 +99,8 @@ def _changes(findings: Sequence[Finding], previous: Mapping[str, Any]) -> Change
 
 def build_report(snapshots: Sequence[IamSnapshot], *, settings: ReportSettings, trusted: Trusted, now: datetime,
                  index: ActionIndex | None, usage: Usage | None = None,
-                 previous: Mapping[str, Any] | None = None) -> Report:
+                 previous: Mapping[str, Any] | None = None,
+                 anomalies: Sequence[Finding] | None = None) -> Report:
     run = CheckRun()
     identities: list[dict[str, Any]] = []
     accounts: list[dict[str, Any]] = []
@@ -140,4 +145,5 @@ def build_report(snapshots: Sequence[IamSnapshot], *, settings: ReportSettings, 
               if run.passed.get(rule) or run.failed.get(rule)}
     return Report(now.strftime("%Y-%m-%dT%H:%M:%SZ"), tuple(accounts), tuple(findings), tuple(identities), checks,
                   tuple(problems), usage.days if usage else None, LIMITS if usage else (),
-                  _changes(findings, previous) if previous is not None else None)
+                  _changes(findings, previous) if previous is not None else None,
+                  anomalies=tuple(anomalies) if anomalies is not None else None)

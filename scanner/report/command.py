@@ -99,6 +99,45 @@ def _usage(logs: Sequence[str], usage_file: str | None, days: int, until: dateti
     return Usage(days, rows, ", ".join(logs))
 
 
+def anomaly_findings(config: Any, state: Any, logs: Sequence[str], days: int, until: datetime) -> Any:
+    """scanner.anomaly's scored principal-hours over the report's log window (None: no baselines)."""
+    from scanner.anomaly.batch import score_window
+    from scanner.anomaly.settings import anomaly_settings
+    from scanner.ops.stats import RunStats
+    from scanner.report.usage import window
+    from scanner.sources.paths import InputReader
+
+    since, end = window(until, days)
+    return score_window(InputReader(config.limits), state, anomaly_settings(config), logs, since.timestamp(),
+                        end.timestamp(), RunStats())
+
+
+def _anomalies_from(state_path: str, config: Any, logs: Sequence[str], days: int, until: datetime) -> Any:
+    import sqlite3
+
+    from scanner.anomaly.store import StateFormatError
+    from scanner.sources.paths import InputError
+    from scanner.state.sqlite import SqliteStore
+
+    if not logs:
+        raise click.UsageError("--state scores the --logs for anomalies: give --logs too")
+    try:
+        store = SqliteStore(state_path)
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
+    try:
+        found = anomaly_findings(config, store, logs, days, until)
+    except (StateFormatError, sqlite3.DatabaseError, InputError) as e:
+        raise click.UsageError(f"--state {state_path}: {e}") from None
+    except ImportError as e:
+        raise click.UsageError(f"--state: anomaly scoring needs the [anomaly] extra ({e.name} missing)") from None
+    finally:
+        store.close()
+    if found is None:
+        _err(f"{state_path}: no baselines (auditwarden baseline LOGS --state {state_path}); anomalies not scored")
+    return found
+
+
 @click.command("report")
 @click.option("--aws-authz", multiple=True, type=click.Path(dir_okay=False),
               help="`aws iam get-account-authorization-details` output (repeatable)")
@@ -115,14 +154,16 @@ def _usage(logs: Sequence[str], usage_file: str | None, days: int, until: dateti
 @click.option("--emit-sql", type=click.Choice(["athena", "bigquery"]), help="print the usage query and exit")
 @click.option("--table", default=None, help="--emit-sql: Athena table / BigQuery dataset")
 @click.option("--previous", type=click.Path(dir_okay=False), help="last run's report.json: mark new and fixed")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, exists=True),
+              help="state file with baselines (auditwarden baseline): the --logs' unusual hours get a section")
 @click.option("--out", type=click.Path(file_okay=False), default="auditwarden-report", show_default=True)
 @click.option("--config", "config_path", help="auditwarden.yaml (its report: section holds the thresholds)")
 @click.option("--fail-on", type=click.Choice(SEVERITIES), default="low", show_default=True)
 @click.option("--as-of", "as_of", help="judge ages and the log window as of this RFC 3339 time (default: now)")
 def report(aws_authz: Sequence[str], cred_report: str | None, aws: bool, gcp_iam: Sequence[str],
            gcp_project: Sequence[str], logs: Sequence[str], days: int | None, usage_file: str | None,
-           emit_sql: str | None, table: str | None, previous: str | None, out: str, config_path: str | None,
-           fail_on: str, as_of: str | None) -> None:
+           emit_sql: str | None, table: str | None, previous: str | None, state_path: str | None, out: str,
+           config_path: str | None, fail_on: str, as_of: str | None) -> None:
     """Least-privilege report: who can escalate, which keys are stale, what to remove."""
     from scanner.detectors import load_settings
     from scanner.report.settings import report_settings
@@ -168,18 +209,21 @@ def report(aws_authz: Sequence[str], cred_report: str | None, aws: bool, gcp_iam
         _err("report: nothing usable was read; no report written")
         sys.exit(EXIT_ERROR)
     usage = _usage(logs, usage_file, window_days, now, config)
+    anomalies = _anomalies_from(state_path, config, logs, window_days, now) if state_path else None
     from scanner.report.actions import default_index
     from scanner.report.build import build_report
     from scanner.report.render import write_report
 
     index = default_index() if any(s.cloud == "aws" and s.principals for s in snaps) else None
     rep = build_report(snaps, settings=settings, trusted=config.trusted, now=now, index=index, usage=usage,
-                       previous=prev)
+                       previous=prev, anomalies=anomalies)
     paths = write_report(rep, Path(out))
     sev = {s: sum(1 for f in rep.findings if f.severity == s) for s in ("critical", "high", "medium", "low")}
     click.echo(f"report: {len(rep.findings)} findings ({', '.join(f'{k} {v}' for k, v in sev.items())}) "
                f"over {sum(a['principals'] for a in rep.accounts)} identities")
     for kind, path in paths.items():
         click.echo(f"  {kind}: {path}")
+    if rep.anomalies is not None:
+        click.echo(f"  anomalies: {len(rep.anomalies)} unusual principal-hour(s)")
     worst = max((SEVERITY_RANK[f.severity] for f in rep.findings), default=-1)
     sys.exit(EXIT_FOUND if worst >= SEVERITY_RANK[fail_on] else EXIT_OK)

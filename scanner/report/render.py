@@ -78,9 +78,20 @@ def _context(report: Report, data: dict[str, Any] | None = None) -> dict[str, An
         "unused_chart": charts.unused_share(data["identities"]),
         "age_chart": charts.key_ages(data["identities"]),
         "sev_colors": charts.SEV_COLORS, "changes": data.get("changes"),
-        "rank": SEVERITY_RANK,
+        "rank": SEVERITY_RANK, "anomalies": _anomalies(data.get("anomalies")),
         **_script(),
     }
+
+
+def _anomalies(found: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    """One row per unusual principal-hour: who, when, how unusual, and the features that drove it."""
+    if found is None:
+        return None
+    return [{"principal": f["principal"], "account": f["account"], "cloud": f["cloud"], "time": f["time"],
+             "rule": f["rule"], "severity": f["severity"], "score": f["evidence"].get("score"),
+             "events": f["evidence"].get("events"), "drivers": f["evidence"].get("drivers", []),
+             "new_operations": f["evidence"].get("new_operations", []), "event_ids": f["event_ids"][:5]}
+            for f in found]
 
 
 def _script() -> dict[str, Any]:
@@ -127,12 +138,19 @@ def render_md(report: Report) -> str:
     return str(_env(True).get_template("report.md.j2").render(**_context(report)))
 
 
+def render_files(report: Report) -> dict[str, bytes]:
+    """file name → contents of report.json, report.md and report.html."""
+    data = report.to_json()
+    ctx = _context(report, data)
+    return {"report.json": orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS),
+            "report.md": str(_env(True).get_template("report.md.j2").render(**ctx)).encode(),
+            "report.html": str(_env(False).get_template("report.html.j2").render(**ctx)).encode()}
+
+
 def write_report(report: Report, out: Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"html": out / "report.html", "md": out / "report.md", "json": out / "report.json"}
-    data = report.to_json()
-    paths["json"].write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-    ctx = _context(report, data)
-    paths["md"].write_text(str(_env(True).get_template("report.md.j2").render(**ctx)), encoding="utf-8")
-    paths["html"].write_text(str(_env(False).get_template("report.html.j2").render(**ctx)), encoding="utf-8")
+    paths = {}
+    for name, body in render_files(report).items():
+        path = paths[name.removeprefix("report.")] = out / name
+        path.write_bytes(body)
     return paths

@@ -8,6 +8,12 @@
       unused_share: 0.5             # an identity using less than this share of its grant fails privilege.unused
       unused_min_granted: 10        # identities granted fewer actions are never flagged as unused
       disabled_rules: []            # rule ids to skip
+      nightly:                      # what the nightly invocation reports on (scanner.report.nightly)
+        aws: true                   # read IAM live with the function's role
+        gcp_projects: []            # projects read live (IAM Admin + Resource Manager)
+        logs: [s3://trail-bucket/AWSLogs/]   # joined for least privilege and scored for anomalies
+        days: 90                    # default: usage_days
+        out: s3://report-bucket/auditwarden/ # or a local folder; last night's report.json there marks new/fixed
 """
 
 from __future__ import annotations
@@ -18,6 +24,15 @@ from typing import Any
 
 from scanner.config import Config
 from scanner.yamlio import LineDict, YamlError
+
+
+@dataclass(frozen=True, slots=True)
+class NightlySettings:
+    aws: bool = False
+    gcp_projects: tuple[str, ...] = ()
+    logs: tuple[str, ...] = ()
+    days: int | None = None
+    out: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +61,11 @@ def report_settings(config: Config) -> ReportSettings:
     values: dict[str, Any] = {}
     for key, value in node.items():
         f = known.get(key)
+        if key == "nightly":
+            continue  # report_nightly's
         if f is None:
-            raise YamlError(path, _line(node, key), f"unknown key report.{key} (known: {', '.join(known)})")
+            names = ", ".join([*known, "nightly"])
+            raise YamlError(path, _line(node, key), f"unknown key report.{key} (known: {names})")
         if key == "disabled_rules":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise YamlError(path, _line(node, key), "report.disabled_rules must be a list of rule ids")
@@ -65,3 +83,37 @@ def report_settings(config: Config) -> ReportSettings:
         raise YamlError(path, _line(node, "key_unused_warn_days"),
                         "report.key_unused_warn_days must not exceed report.key_unused_days")
     return s
+
+
+def _strings(node: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+    v = node.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
+        raise YamlError(path, _line(node, key), f"report.nightly.{key} must be a list of strings")
+    return tuple(v)
+
+
+def report_nightly(config: Config) -> NightlySettings:
+    """`report.nightly`: the inventory, logs and destination of the nightly invocation's report."""
+    from scanner.config import check_keys, section
+
+    path = config.source
+    top = config.section("report")
+    if not isinstance(top, LineDict):
+        return NightlySettings()
+    node = section(top, "nightly", path, "report.nightly")
+    check_keys(node, tuple(f.name for f in fields(NightlySettings)), path, "report.nightly")
+    aws = node.get("aws", False)
+    if not isinstance(aws, bool):
+        raise YamlError(path, _line(node, "aws"), "report.nightly.aws must be true or false")
+    days = node.get("days")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650):
+        raise YamlError(path, _line(node, "days"), "report.nightly.days must be a whole number from 1 to 3650")
+    out = node.get("out", "")
+    if not isinstance(out, str):
+        raise YamlError(path, _line(node, "out"), "report.nightly.out must be s3://bucket/prefix or a folder")
+    logs = _strings(node, "logs", path)
+    for key, values in (("out", (out,)), ("logs", logs)):
+        if any(v.startswith("gs://") for v in values):
+            raise YamlError(path, _line(node, key), f"report.nightly.{key}: gs:// is not supported yet "
+                            "(the log reader and the report writer know s3:// and local paths)")
+    return NightlySettings(aws, _strings(node, "gcp_projects", path), logs, days, out)

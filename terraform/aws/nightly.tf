@@ -6,7 +6,7 @@ resource "aws_lambda_function" "nightly" {
   count                          = local.nightly ? 1 : 0
   function_name                  = "${var.name}-nightly"
   description                    = "auditwarden nightly: heartbeats, least-privilege report, anomaly scores"
-  role                           = aws_iam_role.function.arn
+  role                           = aws_iam_role.nightly[0].arn
   package_type                   = "Image"
   image_uri                      = var.nightly_image_uri
   memory_size                    = 2048
@@ -29,6 +29,87 @@ resource "aws_lambda_function" "nightly" {
   tracing_config {
     mode = "Active"
   }
+}
+
+# The nightly function has its own role: the event function's grants, plus the IAM inventory reads of the
+# report and the report/trail objects. The event function (exposed to every event) never gets these.
+resource "aws_iam_role" "nightly" {
+  count              = local.nightly ? 1 : 0
+  name               = "${var.name}-nightly"
+  assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "nightly_function" {
+  count  = local.nightly ? 1 : 0
+  name   = "${var.name}-function"
+  role   = aws_iam_role.nightly[0].id
+  policy = data.aws_iam_policy_document.function.json
+}
+
+data "aws_iam_policy_document" "nightly" {
+  statement {
+    sid = "IamInventory"
+    # Read-only, and these actions have no resource-level permissions.
+    actions   = ["iam:GetAccountAuthorizationDetails", "iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles"]
+    resources = ["*"]
+  }
+  statement {
+    sid     = "IamKeysAndPolicies"
+    actions = ["iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:GetPolicy", "iam:GetPolicyVersion"]
+    resources = ["arn:${local.partition}:iam::${local.account}:user/*", "arn:${local.partition}:iam::${local.account}:policy/*",
+    "arn:${local.partition}:iam::aws:policy/*"]
+  }
+  dynamic "statement" {
+    for_each = var.report_bucket_name != "" ? [1] : []
+    content {
+      sid       = "ReportObjects"
+      actions   = ["s3:GetObject", "s3:PutObject"]
+      resources = ["arn:${local.partition}:s3:::${var.report_bucket_name}/${var.report_prefix}*"]
+    }
+  }
+  dynamic "statement" {
+    # without ListBucket a first night's missing report.json reads as AccessDenied instead of NoSuchKey
+    for_each = var.report_bucket_name != "" ? [1] : []
+    content {
+      sid       = "ReportList"
+      actions   = ["s3:ListBucket"]
+      resources = ["arn:${local.partition}:s3:::${var.report_bucket_name}"]
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${var.report_prefix}*"]
+      }
+    }
+  }
+  dynamic "statement" {
+    for_each = var.trail_bucket_name != "" ? [1] : []
+    content {
+      sid       = "TrailRead"
+      actions   = ["s3:GetObject"]
+      resources = ["arn:${local.partition}:s3:::${var.trail_bucket_name}/AWSLogs/*"]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.trail_bucket_name != "" ? [1] : []
+    content {
+      sid       = "TrailList"
+      actions   = ["s3:ListBucket"]
+      resources = ["arn:${local.partition}:s3:::${var.trail_bucket_name}"]
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["AWSLogs/*"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "nightly" {
+  count  = local.nightly ? 1 : 0
+  name   = "${var.name}-nightly"
+  role   = aws_iam_role.nightly[0].id
+  policy = data.aws_iam_policy_document.nightly.json
 }
 
 data "aws_iam_policy_document" "assume_scheduler" {

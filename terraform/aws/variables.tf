@@ -64,6 +64,18 @@ variable "nightly_image_uri" {
   default     = ""
 }
 
+variable "report_bucket_name" {
+  description = "Bucket the nightly report is written to (report.nightly.out: s3://<this>/<report_prefix>); its last report.json is read back to mark new and fixed. Empty: the nightly role gets no report bucket access."
+  type        = string
+  default     = ""
+}
+
+variable "report_prefix" {
+  description = "Key prefix of the nightly report in report_bucket_name (the nightly role reads and writes under it only)."
+  type        = string
+  default     = "auditwarden/"
+}
+
 variable "nightly_schedule" {
   description = "EventBridge Scheduler expression of the nightly job."
   type        = string

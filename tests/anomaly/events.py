@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+import orjson
 
 from bench.anomaly_gen import Log, aws_role, aws_user, gcp_auth
 from scanner.model.event import Event
@@ -17,6 +20,7 @@ HOUR, DAY = 3600.0, 86400.0
 ROLE = aws_role("orders-api", "i-0a1b2c3d4e5f60718")
 DEV = aws_role("developer", "alice@acme.com")
 BACKUP = aws_user("legacy-backup", "AKIAZ7QBACKUP000001")
+CONSOLE = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Version/17.3 Safari/605.1.15"
 JAVA = "aws-sdk-java/2.25.6 Linux/5.10 OpenJDK_64-Bit_Server_VM/17.0.10 Java/17.0.10"
 
 
@@ -51,3 +55,20 @@ class Trail:
                 self.aws(t + 60, ident, "kms.amazonaws.com", "Decrypt")
                 self.aws(t + 120, ident, "secretsmanager.amazonaws.com", "GetSecretValue",
                          params={"secretId": "prod/orders/db"})
+
+
+def developer_weeks(trail: Trail, days: int, start: float = T0) -> None:
+    """The service's routine plus a developer reading from the office console four times a workday."""
+    trail.routine(days, start=start)
+    for d in range(days):
+        for h in (9, 11, 14, 16):
+            t = start + d * DAY + h * HOUR
+            trail.aws(t, DEV, "ec2.amazonaws.com", "DescribeInstances", ip="198.51.100.20", agent=CONSOLE)
+            trail.aws(t + 30, DEV, "logs.amazonaws.com", "FilterLogEvents", ip="198.51.100.20", agent=CONSOLE)
+
+
+def write_trail(trail: Trail, path: Path) -> Path:
+    """The records as one CloudTrail file (`{"Records": [...]}`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps({"Records": [r for _, r in trail.records()]}))
+    return path

@@ -9,28 +9,13 @@ import orjson
 from click.testing import CliRunner, Result
 
 from scanner.cli import cli
-from tests.anomaly.events import DAY, DEV, HOUR, ROLE, T0, Trail
-
-CONSOLE = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 Version/17.3 Safari/605.1.15"
-
-
-def _write(trail: Trail, path: Path) -> Path:
-    recs = [r for _, r in trail.records()]
-    path.write_bytes(orjson.dumps({"Records": recs}))
-    return path
+from tests.anomaly.events import CONSOLE, DAY, DEV, HOUR, ROLE, T0, Trail
+from tests.anomaly.events import developer_weeks as _weeks
+from tests.anomaly.events import write_trail as _write
 
 
 def _invoke(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args))
-
-
-def _weeks(trail: Trail, days: int, start: float = T0) -> None:
-    trail.routine(days, start=start)
-    for d in range(days):
-        for h in (9, 11, 14, 16):
-            t = start + d * DAY + h * HOUR
-            trail.aws(t, DEV, "ec2.amazonaws.com", "DescribeInstances", ip="198.51.100.20", agent=CONSOLE)
-            trail.aws(t + 30, DEV, "logs.amazonaws.com", "FilterLogEvents", ip="198.51.100.20", agent=CONSOLE)
 
 
 def test_baseline_then_scan_then_anomaly_on_a_fresh_state(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.anomaly.settings import anomaly_settings, without_learning
+from scanner.anomaly.settings import Nightly, anomaly_nightly, anomaly_settings, without_learning
 from scanner.detectors import parse_settings
 from scanner.yamlio import YamlError
 
@@ -27,8 +27,18 @@ def test_values_are_read_and_defaults_fill_the_rest() -> None:
     ("anomaly:\n  novelty:\n    weights: {new_thing: 1}\n", 3, "new_thing"),
     ("anomaly:\n  scoring:\n    detectors: [ecod]\n", 3, "iforest"),
     ("anomaly:\n  scoring:\n    min_quantile: 2\n", 3, "min_quantile"),
+    ("anomaly:\n  nightly:\n    logs: s3://trail/AWSLogs/\n", 3, "nightly.logs must be a list"),
+    ("anomaly:\n  nightly:\n    logs: [gs://b/x]\n", 3, "gs://"),
+    ("anomaly:\n  nightly:\n    days: 0\n", 3, "days"),
+    ("anomaly:\n  nightly:\n    log: []\n", 3, "unknown key 'log'"),
 ])
 def test_mistakes_name_file_and_line(text: str, line: int, words: str) -> None:
     with pytest.raises(YamlError) as e:
         parse_settings(text, "a.yaml")
     assert e.value.line == line and words in str(e.value) and "a.yaml" in str(e.value)
+
+
+def test_nightly_logs_and_window() -> None:
+    cfg = parse_settings("anomaly:\n  nightly: {logs: [s3://trail/AWSLogs/, /var/trail], days: 2}\n", "a.yaml")
+    assert anomaly_nightly(cfg) == Nightly(("s3://trail/AWSLogs/", "/var/trail"), 2.0)
+    assert anomaly_nightly(parse_settings("anomaly: {}\n", "a.yaml")) == Nightly((), 1.0)

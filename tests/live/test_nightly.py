@@ -41,3 +41,27 @@ def test_importable_jobs_run_and_missing_ones_are_named(job_modules: None) -> No
 def test_a_failing_job_fails_the_invocation_after_the_others_ran(job_modules: None) -> None:
     with pytest.raises(NightlyFailed, match=r"report.*IAM inventory unreachable.*'anomaly': \{'status': 'ok'"):
         run_jobs(Config(), MemoryStore(), 5.0, {"report": "aw_test_job_bad", "anomaly": "aw_test_job_ok"})
+
+
+def test_findings_a_job_returns_go_to_emit_and_a_refusing_sink_fails_that_job(job_modules: None) -> None:
+    from scanner.model.finding import Finding
+    from scanner.sinks.base import SinkError
+
+    f = Finding(id="f" * 32, rule="anomaly.principal_hour", title="t", severity="medium", category="anomaly",
+                cloud="aws", account="1", principal="p", action="a", resource="", time="2026-09-17T13:00:00Z")
+    found = types.ModuleType("aw_test_job_found")
+    found.run_nightly = lambda config, state, now: {"findings": [f], "events": 7}  # type: ignore[attr-defined]
+    sys.modules["aw_test_job_found"] = found
+    try:
+        got: list[Any] = []
+        out = run_jobs(Config(), MemoryStore(), 5.0, {"anomaly": "aw_test_job_found"},
+                       emit=lambda fs: got.extend(fs) or len(fs))
+        assert got == [f] and out["anomaly"] == {"status": "ok", "findings": 1, "delivered": 1, "events": 7}
+
+        def refuse(fs: Any) -> int:
+            raise SinkError("sns: throttled")
+
+        with pytest.raises(NightlyFailed, match=r"anomaly.*SinkError: sns: throttled"):
+            run_jobs(Config(), MemoryStore(), 5.0, {"anomaly": "aw_test_job_found"}, emit=refuse)
+    finally:
+        sys.modules.pop("aw_test_job_found", None)

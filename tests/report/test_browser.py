@@ -56,3 +56,40 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
     assert f'id="n-critical">{crit}<' in dom and f'id="n-high">{high}<' in dom
     assert 'data-js="ready"' in dom  # our script ran: the page's CSP admits it by hash (and nothing else)
     assert crit == 1 and high >= 1
+
+
+def test_anomalies_section_renders_in_chromium(tmp_path: Path) -> None:
+    """Scored on generated logs (a hijacked developer session), then drawn: the section, its row and drivers."""
+    from dataclasses import replace
+    from datetime import datetime
+
+    from scanner.detectors import load_settings
+    from scanner.report.command import anomaly_findings
+    from scanner.state.sqlite import SqliteStore
+    from tests.report.anomalies import ATTACK_HOUR, REPORT_AS_OF, hijacked_developer
+
+    binary = _chromium()
+    s = hijacked_developer(tmp_path)
+    store = SqliteStore(str(s.state))
+    try:
+        found = anomaly_findings(load_settings(None), store, [str(s.today)], 1, datetime.fromisoformat(REPORT_AS_OF))
+    finally:
+        store.close()
+    assert found is not None and len(found) == 1
+    rep = replace(report(snapshot(authz(users=[user("dev", {"p": doc(allow("s3:GetObject"))})]))),
+                  anomalies=tuple(found))
+    html = write_report(rep, tmp_path / "out")["html"]
+    shot = tmp_path / "shot.png"
+    proc = _run(binary, tmp_path / "profile1", "--window-size=1280,2400", f"--screenshot={shot}", html.as_uri())
+    assert shot.exists(), proc.stderr[-2000:]
+    from PIL import Image
+
+    assert len(Image.open(shot).convert("RGB").getcolors(maxcolors=1 << 20) or []) > 20, "blank screenshot"
+    dom = _run(binary, tmp_path / "profile2", "--dump-dom", html.as_uri()).stdout
+    section = dom.split('id="anomalies"', 1)[1].split("<h2", 1)[0]
+    assert "1 unusual principal-hours" in section and section.count('class="anomaly"') == 1
+    assert ATTACK_HOUR in section and "role/developer" in section
+    drivers = found[0].evidence["drivers"]
+    assert isinstance(drivers, list) and drivers
+    assert all(f"{d['feature']} = {d['value']}" in section for d in drivers)
+    assert 'data-js="ready"' in dom

@@ -102,10 +102,11 @@ run "everything_switched_on" {
   command = apply
 
   variables {
-    enable_s3_ingest  = true
-    trail_bucket_name = "acme-cloudtrail"
-    responders        = ["aws_key_disable"]
-    nightly_image_uri = "111122223333.dkr.ecr.us-east-1.amazonaws.com/auditwarden-nightly:1"
+    enable_s3_ingest   = true
+    trail_bucket_name  = "acme-cloudtrail"
+    responders         = ["aws_key_disable"]
+    nightly_image_uri  = "111122223333.dkr.ecr.us-east-1.amazonaws.com/auditwarden-nightly:1"
+    report_bucket_name = "acme-security-reports"
   }
 
   assert {
@@ -131,6 +132,22 @@ run "everything_switched_on" {
   assert {
     condition     = aws_scheduler_schedule.nightly.target[0].arn == aws_lambda_function.nightly[0].arn
     error_message = "with the nightly artifact the schedule invokes it"
+  }
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.nightly.statement : s.actions if startswith(s.sid, "Iam")])) == toset(["iam:GetAccountAuthorizationDetails", "iam:GenerateCredentialReport", "iam:GetCredentialReport", "iam:ListRoles", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"])
+    error_message = "the nightly role reads the IAM inventory (read-only actions)"
+  }
+  assert {
+    condition     = toset(one([for s in data.aws_iam_policy_document.nightly.statement : s.resources if s.sid == "ReportObjects"])) == toset(["arn:aws:s3:::acme-security-reports/auditwarden/*"])
+    error_message = "the nightly role reads and writes the report under its prefix only"
+  }
+  assert {
+    condition     = contains([for s in data.aws_iam_policy_document.nightly.statement : s.sid], "TrailList") && contains([for s in data.aws_iam_policy_document.nightly.statement : s.sid], "TrailRead")
+    error_message = "the nightly role lists and reads the trail for usage and anomalies"
+  }
+  assert {
+    condition     = !contains([for s in data.aws_iam_policy_document.function.statement : s.sid], "IamInventory") && length(aws_iam_role.nightly) == 1
+    error_message = "the event function's role never gets the inventory reads; the nightly function has its own role"
   }
 }
 
