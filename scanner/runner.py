@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -57,14 +58,16 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
         return Scanner(InputReader(config.limits), build_detectors(config, open_state(state_path, scratch)),
                        new_aggregator)
 
+    # Built before any worker forks: what detectors load once per process (the compiled rule pack) is
+    # inherited by every worker instead of being loaded again in each.
+    finishing = Scanner(InputReader(config.limits), build_detectors(config, state), new_aggregator)
+    # Modules and the pack live as long as the scan: the collector need not walk them again and again
+    # while records come and go (and forked workers do not copy their pages by walking them).
+    gc.freeze()
     with _progress(progress, len(names)) as advance:
         if jobs > 1 and len(names) > 1:
-            # built before the workers fork: what detectors load once per process (the compiled rule
-            # pack) is then inherited by every worker instead of being loaded again in each
-            finishing = Scanner(InputReader(config.limits), build_detectors(config, state), new_aggregator)
             batch = scan_parallel(make, new_aggregator, names, jobs, on_reject, advance)
         else:
-            finishing = Scanner(InputReader(config.limits), build_detectors(config, state), new_aggregator)
             batch = finishing.scan(names, on_reject, advance)
     agg = batch.findings
 

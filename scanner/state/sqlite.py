@@ -36,7 +36,7 @@ class SqliteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a commit is not fsynced on its own (a power cut may lose the last ones, never
             # corrupts); baselines write once per principal and an fsync each made a flood cost seconds
-            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA synchronous=OFF" if ephemeral else "PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as e:
             raise StateFileError(f"state file {path}: not an auditwarden state store ({e})") from None
