@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent import futures
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import pytest
@@ -51,6 +51,9 @@ def _encoder(cls: type) -> Callable[[Any], bytes]:
     if hasattr(cls, "serialize"):
         return cls.serialize  # type: ignore[attr-defined, no-any-return]
     return lambda msg: msg.SerializeToString()  # type: ignore[no-any-return]
+
+
+F = TypeVar("F", bound="GrpcFake")
 
 
 class Abort(Exception):
@@ -235,19 +238,19 @@ class FakeProjects(GrpcFake):
                                     lambda r: self.policies[r.resource])}
 
 
-@pytest.fixture
-def gcp_iam() -> Iterator[FakeIam]:
-    fake = FakeIam()
+def serving(fake: F) -> Iterator[F]:
+    """A fixture's body: yield the started fake, stop its server afterwards (`yield from serving(...)`)."""
     try:
         yield fake
     finally:
         fake.stop()
+
+
+@pytest.fixture
+def gcp_iam() -> Iterator[FakeIam]:
+    yield from serving(FakeIam())
 
 
 @pytest.fixture
 def gcp_projects() -> Iterator[FakeProjects]:
-    fake = FakeProjects()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+    yield from serving(FakeProjects())

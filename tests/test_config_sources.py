@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 from scanner.config import ConfigClients
 from scanner.detectors import load_settings
 from tests.aws_server import aws_endpoint, moto_server  # noqa: F401
-from tests.gcp_fake import GrpcFake, Rpc
+from tests.gcp_fake import GrpcFake, Rpc, serving
 
 YAML = "detectors: {rules: false}\nresponse: {mode: enforce}\n"
 
@@ -68,11 +68,7 @@ class FakeSecretManager(GrpcFake):
 
 @pytest.fixture
 def secret_manager() -> Iterator[FakeSecretManager]:
-    fake = FakeSecretManager()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+    yield from serving(FakeSecretManager())
 
 
 def test_gcp_secret_manager_latest_version(secret_manager: FakeSecretManager) -> None:

@@ -13,7 +13,7 @@ from google.cloud import pubsub_v1
 from google.pubsub_v1 import PublishRequest, PublishResponse
 from google.pubsub_v1.services.publisher.transports.grpc import PublisherGrpcTransport
 
-from tests.gcp_fake import GrpcFake, Rpc
+from tests.gcp_fake import GrpcFake, Rpc, serving
 
 
 class FakePublisher(GrpcFake):
@@ -41,8 +41,4 @@ class FakePublisher(GrpcFake):
 
 @pytest.fixture
 def pubsub() -> Iterator[FakePublisher]:
-    fake = FakePublisher()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+    yield from serving(FakePublisher())
