@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -22,7 +23,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DIST = ROOT / "dist"
 BUILD = ROOT / "build" / "package"
 #: The Lambda runtime ships boto3/botocore (and their dependencies); the zip relies on them.
-LAMBDA_REQUIREMENTS = ["click>=8.1", "PyYAML>=6.0", "orjson>=3.9", "rich>=13.0"]
+RUNTIME_PROVIDED = ("boto3",)
+
+
+def _requirements() -> list[str]:
+    """pyproject.toml's dependencies less what the Lambda runtime ships: one list says what the scanner
+    imports (a hand-kept copy here missed msgspec and isal, which the event path imports)."""
+    deps: list[str] = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return [d for d in deps if re.split(r"[\s<>=!~\[;]", d, maxsplit=1)[0].lower() not in RUNTIME_PROVIDED]
+
+
+LAMBDA_REQUIREMENTS = _requirements()
 GCF_REQUIREMENTS = ["functions-framework>=3.5", "google-cloud-firestore>=2.14", "google-cloud-pubsub>=2.18",
                     "google-cloud-secret-manager>=2.16", "google-cloud-storage>=2.10", *LAMBDA_REQUIREMENTS]
 #: What must never be in the event-path zip (the nightly job's libraries).
