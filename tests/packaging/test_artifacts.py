@@ -63,3 +63,42 @@ def test_handler_import_adds_under_300_ms() -> None:
     bare = min(_cpu_seconds("pass") for _ in range(3))
     handler = min(_cpu_seconds("import scanner.handlers.aws_lambda") for _ in range(3))
     assert handler - bare < 0.300, f"importing the handler adds {1000 * (handler - bare):.0f} ms of CPU"
+
+
+def test_the_lambda_requirements_cover_every_library_the_handler_imports() -> None:
+    """The zip is built from LAMBDA_REQUIREMENTS: a library the handler imports but the list lacks is an
+    ImportError at cold start, which no test that imports from this venv would notice."""
+    # modules a bare interpreter already holds (site .pth files preload namespace stubs) do not count
+    probe = ("import sys, importlib.metadata as m; bare = set(sys.modules); import scanner.handlers.aws_lambda; "
+             "dists = m.packages_distributions(); "
+             "print(' '.join(sorted({d for mod in set(sys.modules) - bare "
+             "for d in dists.get(mod.split('.')[0], [])})))")
+    imported = set(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                                  cwd=REPO).stdout.split())
+    installed = _closure(build.LAMBDA_REQUIREMENTS) | _closure(list(build.RUNTIME_PROVIDED))  # pip installs these
+    optional = {"typing-extensions"}  # msgspec imports it when present and does without it
+    missing = {d for d in imported if _name(d) not in installed | optional | {"auditwarden"}}
+    assert not missing, f"imported by the handler but not in the Lambda zip's requirements: {missing}"
+
+
+def _name(requirement: str) -> str:
+    return build.re.split(r"[\s<>=!~\[;(]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _closure(requirements: list[str]) -> set[str]:
+    """The distributions pip installs for these requirements: each one and what it requires (no extras)."""
+    import importlib.metadata as md
+
+    seen: set[str] = set()
+    todo = [_name(r) for r in requirements]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            reqs = md.requires(name) or []
+        except md.PackageNotFoundError:
+            continue
+        todo.extend(_name(r) for r in reqs if "extra ==" not in r)
+    return seen
