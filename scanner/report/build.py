@@ -107,7 +107,6 @@ def build_report(snapshots: Sequence[IamSnapshot], *, settings: ReportSettings, 
     problems: list[Problem] = []
     evaluator = Evaluator(index, now) if index is not None else None
     paths_aws, paths_gcp = aws_paths(), gcp_paths()
-    by_principal = usage.by_principal() if usage else {}
     for snap in snapshots:
         problems.extend(snap.problems)
         if not snap.principals:
@@ -117,7 +116,7 @@ def build_report(snapshots: Sequence[IamSnapshot], *, settings: ReportSettings, 
         run_checks(ctx, run)
         summaries: dict[str, UsageSummary] = {}
         if usage is not None:
-            summaries = summarize(ctx, usage, by_principal)
+            summaries = summarize(ctx, usage)
             rule = f"privilege.{snap.cloud}.unused"
             if rule not in settings.disabled_rules:
                 unused = unused_findings(ctx, summaries, usage.days)

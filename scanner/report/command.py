@@ -29,93 +29,32 @@ def _err(msg: str) -> None:
 
 def _snapshots(aws_authz: Sequence[str], cred_report: str | None, aws: bool, gcp_iam: Sequence[str],
                gcp_projects: Sequence[str]) -> list[Any]:
-    from dataclasses import replace
+    from scanner.report.inputs import MissingExtraError, snapshots
 
-    from scanner.inventory.aws_authz import load_authz_file, load_credential_report
-    from scanner.inventory.gcp import load_gcp_dir
-
-    snaps = [load_authz_file(p) for p in aws_authz]
-    if cred_report:
-        if snaps:
-            snaps[0] = load_credential_report(snaps[0], cred_report)
-        else:
-            from scanner.inventory.model import IamSnapshot
-            snaps.append(load_credential_report(IamSnapshot("aws", "", cred_report), cred_report))
-    if aws:
-        import boto3
-
-        from scanner.inventory.aws_api import collect
-
-        snaps.append(collect(boto3.client("iam")))  # AWS_ENDPOINT_URL / profiles / regions: boto3's own rules
-    if gcp_iam:
-        given = list(gcp_projects)
-        for i, d in enumerate(gcp_iam):
-            snaps.append(load_gcp_dir(d, given[i] if i < len(given) and len(gcp_iam) == len(given) else ""))
-    elif gcp_projects:
-        from scanner.inventory.gcp import collect_gcp
-
-        iam, projects = _gcp_clients()
-        snaps.extend(collect_gcp(p, iam, projects) for p in gcp_projects)
-    return [s if s.account or not s.principals else replace(s, account="unknown") for s in snaps]
-
-
-def _gcp_clients() -> tuple[Any, Any]:
     try:
-        from google.cloud import iam_admin_v1, resourcemanager_v3
-    except ImportError:
-        raise click.UsageError("--gcp-project needs the [gcp] extra (pip install 'auditwarden[gcp]')") from None
-    return iam_admin_v1.IAMClient(), resourcemanager_v3.ProjectsClient()
+        return snapshots(aws_authz, cred_report, aws, gcp_iam, gcp_projects)
+    except MissingExtraError as e:
+        raise click.UsageError(str(e)) from None
 
 
 def _usage(logs: Sequence[str], usage_file: str | None, days: int, until: datetime, config: Any) -> Any:
-    from scanner.report.usage import Usage, UsageError, aggregate, read_usage, window
-
-    if usage_file:
-        try:
-            return read_usage(usage_file, days)
-        except UsageError as e:
-            raise click.UsageError(str(e)) from None
-    if not logs:
-        return None
-    from scanner.ops.stats import RunStats
-    from scanner.pipeline import iter_events
-    from scanner.sources.paths import InputError, InputReader, expand
-
-    reader = InputReader(config.limits)
-    stats = RunStats()
-    since, until = window(until, days)
-
-    def events() -> Any:
-        for name in expand(list(logs)):
-            yield from iter_events(reader, name, stats, lambda r: None)
+    from scanner.report.inputs import usage_from_logs
+    from scanner.report.usage import UsageError, read_usage
+    from scanner.sources.paths import InputError
 
     try:
-        rows = aggregate(events(), since=since, until=until)
-    except InputError as e:
+        if usage_file:
+            return read_usage(usage_file, days)
+        return usage_from_logs(logs, days, until, config, _err)
+    except (UsageError, InputError) as e:
         raise click.UsageError(str(e)) from None
-    if stats.rejected:
-        _err(f"logs: {sum(stats.rejected.values())} record(s) could not be read: "
-             + ", ".join(f"{k}={v}" for k, v in sorted(stats.rejected.items())))
-    return Usage(days, rows, ", ".join(logs))
-
-
-def anomaly_findings(config: Any, state: Any, logs: Sequence[str], days: int, until: datetime) -> Any:
-    """scanner.anomaly's scored principal-hours over the report's log window (None: no baselines)."""
-    from scanner.anomaly.batch import score_window
-    from scanner.anomaly.settings import anomaly_settings
-    from scanner.ops.stats import RunStats
-    from scanner.report.usage import window
-    from scanner.sources.paths import InputReader
-
-    since, end = window(until, days)
-    return score_window(InputReader(config.limits), state, anomaly_settings(config), logs, since.timestamp(),
-                        end.timestamp(), RunStats())
 
 
 def _anomalies_from(state_path: str, config: Any, logs: Sequence[str], days: int, until: datetime) -> Any:
     import sqlite3
 
     from scanner.anomaly.store import StateFormatError
+    from scanner.report.inputs import anomaly_findings
     from scanner.sources.paths import InputError
     from scanner.state.sqlite import SqliteStore
 

@@ -65,15 +65,13 @@ def _gcp(snapshot: IamSnapshot, p: Principal, used: Mapping[str, int]) -> UsageS
                         sum(used.values()))
 
 
-def summarize(ctx: Context, usage: Usage, by_principal: Mapping[tuple[str, str], Mapping[str, int]]
-              ) -> dict[str, UsageSummary]:
+def summarize(ctx: Context, usage: Usage) -> dict[str, UsageSummary]:
     """identity id → summary, for identities in accounts the logs cover."""
-    covered = usage.accounts()
-    seen = usage.seen_as()
     out: dict[str, UsageSummary] = {}
     snap = ctx.snapshot
-    if (snap.cloud, snap.account) not in covered:
+    if (snap.cloud, snap.account) not in usage.accounts:
         return out
+    by_principal, seen = usage.by_principal, usage.seen_as
     for p in snap.principals:
         if p.kind == "root":
             continue

@@ -8,6 +8,7 @@ same place is read first, so the new report marks what is new and what was fixed
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,10 +92,16 @@ def _previous(dest: Destination) -> tuple[dict[str, Any] | None, str]:
     return prev, ""
 
 
+def _warn(msg: str) -> None:
+    from scanner.ops.terminal import safe_line
+
+    sys.stderr.write(safe_line(msg) + "\n")
+
+
 def run_nightly(config: Config, state: StateStore, now: float) -> dict[str, Any]:
     from scanner.report.actions import default_index
     from scanner.report.build import build_report
-    from scanner.report.command import _snapshots, _usage, anomaly_findings
+    from scanner.report.inputs import anomaly_findings, snapshots, usage_from_logs
     from scanner.report.render import render_files
     from scanner.report.settings import report_nightly, report_settings
 
@@ -107,11 +114,11 @@ def run_nightly(config: Config, state: StateStore, now: float) -> dict[str, Any]
     days = nightly.days or settings.usage_days
     dest = Destination(nightly.out)
     previous, note = _previous(dest)
-    snaps = _snapshots((), None, nightly.aws, (), nightly.gcp_projects)
+    snaps = snapshots((), None, nightly.aws, (), nightly.gcp_projects)
     problems = [f"{p.source}: {p.message}" for s in snaps for p in s.problems]
     if not any(s.principals for s in snaps):
         raise NightlyReportError("nothing usable was read; no report written: " + "; ".join(problems[:5]))
-    usage = _usage(nightly.logs, None, days, when, config)
+    usage = usage_from_logs(nightly.logs, days, when, config, _warn)
     anomalies = anomaly_findings(config, state, nightly.logs, days, when) if nightly.logs else None
     index = default_index() if any(s.cloud == "aws" and s.principals for s in snaps) else None
     rep = build_report(snaps, settings=settings, trusted=config.trusted, now=when, index=index, usage=usage,

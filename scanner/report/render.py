@@ -57,8 +57,7 @@ def _env(markdown: bool) -> Any:
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _context(report: Report, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    data = data if data is not None else report.to_json()
+def _context(report: Report, data: dict[str, Any]) -> dict[str, Any]:
     findings = data["findings"]
     sev = {s: sum(1 for f in findings if f["severity"] == s) for s in ("critical", "high", "medium", "low")}
     new = set(report.changes.new) if report.changes else set()
@@ -130,12 +129,9 @@ def _rows(findings: list[dict[str, Any]], new: set[str]) -> list[dict[str, Any]]
     return list(rows.values())
 
 
-def render_html(report: Report) -> str:
-    return str(_env(False).get_template("report.html.j2").render(**_context(report)))
-
-
-def render_md(report: Report) -> str:
-    return str(_env(True).get_template("report.md.j2").render(**_context(report)))
+def _render(ctx: dict[str, Any], markdown: bool) -> bytes:
+    name = "report.md.j2" if markdown else "report.html.j2"
+    return str(_env(markdown).get_template(name).render(**ctx)).encode()
 
 
 def render_files(report: Report) -> dict[str, bytes]:
@@ -143,8 +139,7 @@ def render_files(report: Report) -> dict[str, bytes]:
     data = report.to_json()
     ctx = _context(report, data)
     return {"report.json": orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS),
-            "report.md": str(_env(True).get_template("report.md.j2").render(**ctx)).encode(),
-            "report.html": str(_env(False).get_template("report.html.j2").render(**ctx)).encode()}
+            "report.md": _render(ctx, True), "report.html": _render(ctx, False)}
 
 
 def write_report(report: Report, out: Path) -> dict[str, Path]:

@@ -18,11 +18,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from scanner.config import Config
+from scanner.config import Config, check_keys, section
 from scanner.yamlio import LineDict, YamlError
 
 
@@ -46,74 +45,57 @@ class ReportSettings:
     disabled_rules: tuple[str, ...] = ()
 
 
-def _line(d: Any, key: str) -> int:
-    return d.line_of(key) if isinstance(d, LineDict) else 0
-
-
 def report_settings(config: Config) -> ReportSettings:
-    node = config.section("report")
     path = config.source
-    if node is None:
-        return ReportSettings()
-    if not isinstance(node, Mapping):
-        raise YamlError(path, config.line_of("report"), "report must be a mapping")
-    known = {f.name: f for f in fields(ReportSettings)}
+    node = section(config.raw, "report", path)
+    check_keys(node, (*(f.name for f in fields(ReportSettings)), "nightly"), path, "report")
     values: dict[str, Any] = {}
     for key, value in node.items():
-        f = known.get(key)
         if key == "nightly":
             continue  # report_nightly's
-        if f is None:
-            names = ", ".join([*known, "nightly"])
-            raise YamlError(path, _line(node, key), f"unknown key report.{key} (known: {names})")
         if key == "disabled_rules":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise YamlError(path, _line(node, key), "report.disabled_rules must be a list of rule ids")
+                raise YamlError(path, node.line_of(key), "report.disabled_rules must be a list of rule ids")
             values[key] = tuple(value)
         elif key == "unused_share":
             if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
-                raise YamlError(path, _line(node, key), "report.unused_share must be a number from 0 to 1")
+                raise YamlError(path, node.line_of(key), "report.unused_share must be a number from 0 to 1")
             values[key] = float(value)
         else:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise YamlError(path, _line(node, key), f"report.{key} must be a whole number >= 0")
+                raise YamlError(path, node.line_of(key), f"report.{key} must be a whole number >= 0")
             values[key] = value
     s = ReportSettings(**values)
     if s.key_unused_warn_days > s.key_unused_days:
-        raise YamlError(path, _line(node, "key_unused_warn_days"),
+        raise YamlError(path, node.line_of("key_unused_warn_days"),
                         "report.key_unused_warn_days must not exceed report.key_unused_days")
     return s
 
 
-def _strings(node: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+def _strings(node: LineDict, key: str, path: str) -> tuple[str, ...]:
     v = node.get(key, [])
     if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
-        raise YamlError(path, _line(node, key), f"report.nightly.{key} must be a list of strings")
+        raise YamlError(path, node.line_of(key), f"report.nightly.{key} must be a list of strings")
     return tuple(v)
 
 
 def report_nightly(config: Config) -> NightlySettings:
     """`report.nightly`: the inventory, logs and destination of the nightly invocation's report."""
-    from scanner.config import check_keys, section
-
     path = config.source
-    top = config.section("report")
-    if not isinstance(top, LineDict):
-        return NightlySettings()
-    node = section(top, "nightly", path, "report.nightly")
+    node = section(section(config.raw, "report", path), "nightly", path, "report.nightly")
     check_keys(node, tuple(f.name for f in fields(NightlySettings)), path, "report.nightly")
     aws = node.get("aws", False)
     if not isinstance(aws, bool):
-        raise YamlError(path, _line(node, "aws"), "report.nightly.aws must be true or false")
+        raise YamlError(path, node.line_of("aws"), "report.nightly.aws must be true or false")
     days = node.get("days")
     if days is not None and (not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650):
-        raise YamlError(path, _line(node, "days"), "report.nightly.days must be a whole number from 1 to 3650")
+        raise YamlError(path, node.line_of("days"), "report.nightly.days must be a whole number from 1 to 3650")
     out = node.get("out", "")
     if not isinstance(out, str):
-        raise YamlError(path, _line(node, "out"), "report.nightly.out must be s3://bucket/prefix or a folder")
+        raise YamlError(path, node.line_of("out"), "report.nightly.out must be s3://bucket/prefix or a folder")
     logs = _strings(node, "logs", path)
     for key, values in (("out", (out,)), ("logs", logs)):
         if any(v.startswith("gs://") for v in values):
-            raise YamlError(path, _line(node, key), f"report.nightly.{key}: gs:// is not supported yet "
+            raise YamlError(path, node.line_of(key), f"report.nightly.{key}: gs:// is not supported yet "
                             "(the log reader and the report writer know s3:// and local paths)")
     return NightlySettings(aws, _strings(node, "gcp_projects", path), logs, days, out)

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -63,10 +64,13 @@ class UsageRow:
 
 @dataclass
 class Usage:
+    """Rows of one window; what is derived from them is computed once, when first asked for."""
+
     days: int
     rows: list[UsageRow] = field(default_factory=list)
     source: str = ""
 
+    @cached_property
     def by_principal(self) -> dict[tuple[str, str], dict[str, int]]:
         out: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for r in self.rows:
@@ -74,6 +78,7 @@ class Usage:
                 out[(r.cloud, r.principal)][perm] += r.calls
         return out
 
+    @cached_property
     def seen_as(self) -> dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]]:
         """(cloud, principal) → (user agents, session names) seen, a few of each, sorted."""
         agents: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -86,6 +91,7 @@ class Usage:
         keys = set(agents) | set(sessions)
         return {k: (tuple(sorted(agents[k])[:5]), tuple(sorted(sessions[k])[:5])) for k in keys}
 
+    @cached_property
     def accounts(self) -> set[tuple[str, str]]:
         return {(r.cloud, r.account) for r in self.rows}
 

@@ -64,7 +64,7 @@ def test_anomalies_section_renders_in_chromium(tmp_path: Path) -> None:
     from datetime import datetime
 
     from scanner.detectors import load_settings
-    from scanner.report.command import anomaly_findings
+    from scanner.report.inputs import anomaly_findings
     from scanner.state.sqlite import SqliteStore
     from tests.report.anomalies import ATTACK_HOUR, REPORT_AS_OF, hijacked_developer
 

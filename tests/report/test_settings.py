@@ -25,6 +25,8 @@ def test_nightly_is_read_beside_the_thresholds() -> None:
     ("report:\n  nightly:\n    logs: s3://trail\n", 3, "logs must be a list"),
     ("report:\n  nightly:\n    bucket: x\n", 3, "unknown key 'bucket'"),
     ("report:\n  nightly: true\n", 2, "report.nightly must be a mapping"),
+    ("report:\n  key_age_days: 30\n", 2, "unknown key 'key_age_days' in report"),
+    ("report: [usage_days]\n", 1, "report must be a mapping"),
 ])
 def test_mistakes_name_file_and_line(text: str, line: int, words: str) -> None:
     with pytest.raises(YamlError) as e:
