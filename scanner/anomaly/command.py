@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from scanner.anomaly.features import Traits, principal_key, traits
+from scanner.anomaly.features import Traits, principal_key
 from scanner.anomaly.settings import AnomalySettings, anomaly_settings
 from scanner.anomaly.store import Baselines, StateFormatError
 from scanner.model.event import Event
@@ -38,35 +38,25 @@ def _config(config_path: str | None) -> tuple[Any, AnomalySettings]:
         raise _UsageError(f"configuration: {e}") from None
 
 
-def _events(paths: Sequence[str], config: Any, stats: RunStats) -> Iterator[Event]:
-    from scanner.pipeline import iter_events
-    from scanner.sources.paths import InputError, InputReader, expand
-
-    reader = InputReader(config.limits)
-    try:
-        for name in expand(list(paths)):
-            yield from iter_events(reader, name, stats, lambda r: None)
-    except InputError as e:
-        raise _UsageError(str(e)) from None
-
-
 def _traits(paths: Sequence[str], config: Any, s: AnomalySettings, stats: RunStats,
             days: float | None) -> Iterator[tuple[Event, Traits]]:
+    from scanner.anomaly.batch import log_traits
     from scanner.anomaly.geo import GeoError, geo_lookup
+    from scanner.sources.paths import InputError, InputReader
 
     try:
         geo = geo_lookup(s)
     except GeoError as e:
         raise _UsageError(str(e)) from None
-    floor = -1.0
-    if days is not None:  # the window ends at the newest event of the input, not at the wall clock
-        newest = max((t.when for ev in _events(paths, config, RunStats()) if (t := traits(ev)) is not None),
-                     default=0.0)
-        floor = newest - days * DAY
-    for ev in _events(paths, config, stats):
-        t = traits(ev, geo)
-        if t is not None and t.when >= floor:
-            yield ev, t
+    reader = InputReader(config.limits)
+    try:
+        floor = -1.0
+        if days is not None:  # the window ends at the newest event of the input, not at the wall clock
+            newest = max((t.when for _, t in log_traits(reader, paths, RunStats())), default=0.0)
+            floor = newest - days * DAY
+        yield from log_traits(reader, paths, stats, geo, floor)
+    except InputError as e:
+        raise _UsageError(str(e)) from None
 
 
 def _with_state(state_path: str, work: Callable[[Any], None]) -> None:

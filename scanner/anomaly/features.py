@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from scanner.detect.outcome import is_denied
 from scanner.model.event import Event
 from scanner.timeutil import epoch_seconds
 
@@ -130,13 +131,6 @@ def origin_of(ev: Event) -> str:
     return ""
 
 
-def _denied(ev: Event) -> bool:
-    code = ev.error_code
-    if not code:
-        return False
-    return "Denied" in code or "Unauthorized" in code or code in {"7", "PERMISSION_DENIED", "Forbidden"}
-
-
 def op_name(ev: Event) -> str:
     return f"{ev.service.split('.', 1)[0]}:{ev.operation.rsplit('.', 1)[-1]}"
 
@@ -159,7 +153,7 @@ def traits(ev: Event, geo: Callable[[str], tuple[str, str]] | None = None) -> Tr
         sensitive=sensitive_op(ev),
         origin=origin_of(ev),
         error=bool(ev.error_code),
-        denied=_denied(ev),
+        denied=is_denied(ev),
         public_ip=public,
         instance_session=bool(INSTANCE_SESSION.match(ev.session_name)),
         country=country,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from scanner.bursts.detector import BurstDetector
 from scanner.bursts.rules import BurstCase, BurstRule, Step
+from scanner.detect.ruletest import CaseResult
 from scanner.normalize import NormalizeError, normalize
 from scanner.sources.envelopes import unwrap
 from scanner.sources.limits import Limits
@@ -21,20 +21,8 @@ _ID_KEYS = ("eventID", "insertId")
 _TIME_KEYS = ("eventTime", "timestamp")
 
 
-@dataclass(frozen=True, slots=True)
-class BurstResult:
-    rule: BurstRule
-    case: BurstCase
-    fired: int
-    error: str = ""
-
-    @property
-    def passed(self) -> bool:
-        return not self.error and self.fired == self.case.expect
-
-    @property
-    def where(self) -> str:
-        return f"{self.rule.source.rsplit(':', 1)[0]}:{self.case.line}"
+#: a burst case's outcome, `fired` counting its findings (a type alias: build results with CaseResult)
+BurstResult = CaseResult[BurstRule, BurstCase]
 
 
 def _set(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
@@ -70,14 +58,14 @@ def run_burst_case(rule: BurstRule, case: BurstCase) -> BurstResult:
         for rec in expand(step, n):
             for item in unwrap(rec, "test", Limits()):
                 if not isinstance(item, RawRecord):
-                    return BurstResult(rule, case, fired, "test record is not a recognised audit record")
+                    return CaseResult(rule, case, fired, "test record is not a recognised audit record")
                 try:
                     ev = normalize(item)
                 except NormalizeError as e:
-                    return BurstResult(rule, case, fired, f"test record does not normalize: {e}")
+                    return CaseResult(rule, case, fired, f"test record does not normalize: {e}")
                 if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type):
                     fired += len(list(det.evaluate(ev)))
-    return BurstResult(rule, case, fired)
+    return CaseResult(rule, case, fired)
 
 
 def run_burst_tests(rules: Iterable[BurstRule]) -> list[BurstResult]:

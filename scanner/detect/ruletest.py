@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from scanner.detect.rules import Rule, RuleTest
 from scanner.normalize import NormalizeError, normalize
@@ -12,11 +13,33 @@ from scanner.sources.limits import Limits
 from scanner.sources.records import RawRecord
 
 
+class _Rule(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+class _Case(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def expect(self) -> int: ...  # bool for a single-record case, a finding count for a burst sequence
+    @property
+    def line(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Rule)
+C = TypeVar("C", bound=_Case)
+
+
 @dataclass(frozen=True, slots=True)
-class CaseResult:
-    rule: Rule
-    case: RuleTest
-    fired: bool
+class CaseResult(Generic[R, C]):
+    """One embedded test's outcome; shared by match rules (fired: bool) and burst rules (fired: a count)."""
+
+    rule: R
+    case: C
+    fired: int
     error: str = ""
 
     @property
@@ -28,7 +51,7 @@ class CaseResult:
         return f"{self.rule.source.rsplit(':', 1)[0]}:{self.case.line}"
 
 
-def run_case(rule: Rule, case: RuleTest) -> CaseResult:
+def run_case(rule: Rule, case: RuleTest) -> CaseResult[Rule, RuleTest]:
     if case.trusted is not None:
         rule = rule.bind(case.trusted)
     records = [i for i in unwrap(dict(case.record), "test", Limits()) if isinstance(i, RawRecord)]
@@ -45,7 +68,7 @@ def run_case(rule: Rule, case: RuleTest) -> CaseResult:
     return CaseResult(rule, case, fired)
 
 
-def run_rule_tests(rules: Iterable[Rule]) -> list[CaseResult]:
+def run_rule_tests(rules: Iterable[Rule]) -> list[CaseResult[Rule, RuleTest]]:
     return [run_case(r, c) for r in rules for c in r.tests]
 
 

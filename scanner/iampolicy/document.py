@@ -16,9 +16,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
-import orjson
+from scanner.inventory.policydoc import PolicyError, decode_document
 
 #: Actions with which a principal that holds them on "*" can make itself administrator. These are
 #: facts about IAM, not thresholds: each one writes or attaches a policy to a principal it can use.
@@ -49,18 +48,12 @@ NOT_ADMIN = Verdict("")
 
 def parse_document(value: Any) -> Mapping[str, Any] | None:
     """A policy document as CloudTrail records it: a JSON string (sometimes URL-encoded) or an object."""
-    if isinstance(value, Mapping):
-        return value
-    if not isinstance(value, str) or len(value) > MAX_DOCUMENT_CHARS:
+    if isinstance(value, str) and len(value) > MAX_DOCUMENT_CHARS:
         return None
-    text = value.strip()
-    if text[:3].upper() == "%7B":
-        text = unquote(text)
     try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError:
+        return decode_document(value)
+    except PolicyError:
         return None
-    return doc if isinstance(doc, Mapping) else None
 
 
 def _strings(v: Any) -> list[str]:

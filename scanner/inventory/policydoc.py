@@ -27,7 +27,8 @@ def _strs(value: Any, what: str) -> tuple[str, ...]:
     raise PolicyError(f"{what} must be a string or a list of strings")
 
 
-def _decode(doc: Any) -> Mapping[str, Any]:
+def decode_document(doc: Any) -> Mapping[str, Any]:
+    """The document as a mapping, from a mapping, a JSON string or URL-encoded JSON; PolicyError otherwise."""
     if isinstance(doc, Mapping):
         return doc
     if not isinstance(doc, str):
@@ -89,7 +90,7 @@ def statement(raw: Any) -> Statement:
 
 
 def parse_document(doc: Any) -> tuple[Statement, ...]:
-    data = _decode(doc)
+    data = decode_document(doc)
     stmts = data.get("Statement")
     if stmts is None:
         raise PolicyError("policy document has no Statement")
