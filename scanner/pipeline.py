@@ -6,7 +6,6 @@ processes; each worker builds its own detectors and clients from the same pickla
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -191,9 +190,6 @@ def scan_parallel(make: Callable[[], Scanner], new_aggregator: Callable[[], Aggr
     total = Batch(new_aggregator())
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("fork")
-    # What the parent built (modules, the compiled rule pack) moves to the permanent generation: the
-    # workers' collections then skip it instead of walking it, and do not copy its pages by touching them.
-    gc.freeze()  # (run_scan froze it already; a direct caller gets the same)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(make,)) as pool:
         for name, b in zip(names, pool.map(_scan_one, names, chunksize=1), strict=True):
