@@ -19,7 +19,6 @@ from scanner.model.finding import Finding
 from scanner.normalize import NormalizeError, normalize
 from scanner.normalize.keys import quick_key
 from scanner.ops.stats import RunStats
-from scanner.sources.fastpath import WantKey
 from scanner.sources.paths import InputReader
 from scanner.sources.records import UNWANTED, Item, RawRecord, Rejected, Skipped, record_sample
 
@@ -34,14 +33,9 @@ class Batch:
 
 
 def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Callable[[Rejected], None],
-                want: Callable[[RawRecord], bool] | None = None,
-                want_key: WantKey | None = None) -> Iterator[Event]:
-    """Decode and normalize one input; rejections go to on_reject, never raise.
-
-    `want` decides on a decoded record; `want_key` lets the reader decide on the quick key alone,
-    before a full parse, and yield UNWANTED for the records it rules out.
-    """
-    return events_of(reader.items(name, want_key), stats, on_reject, want)
+                want: Callable[[RawRecord], bool] | None = None) -> Iterator[Event]:
+    """Decode and normalize one input; rejections go to on_reject, never raise."""
+    return events_of(reader.items(name), stats, on_reject, want)
 
 
 def events_of(items: Iterable[Item], stats: RunStats, on_reject: Callable[[Rejected], None],
