@@ -97,10 +97,15 @@ class Config:
         return out
 
 
-def _int(doc: LineDict, key: str, path: str, default: int, minimum: int = 1) -> int:
+def line_of(doc: Mapping[str, Any], key: str) -> int:
+    """The line `key` sits on in `doc` (0 for a mapping built in code)."""
+    return doc.line_of(key) if isinstance(doc, LineDict) else 0
+
+
+def _int(doc: Mapping[str, Any], key: str, path: str, default: int, minimum: int = 1) -> int:
     v = doc.get(key, default)
     if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-        raise YamlError(path, doc.line_of(key), f"{key} must be an integer >= {minimum}")
+        raise YamlError(path, line_of(doc, key), f"{key} must be an integer >= {minimum}")
     return v
 
 
@@ -111,18 +116,18 @@ def _bool(doc: LineDict, key: str, path: str, default: bool) -> bool:
     return v
 
 
-def strs(doc: LineDict, key: str, path: str, what: str = "") -> tuple[str, ...]:
+def strs(doc: Mapping[str, Any], key: str, path: str, what: str = "") -> tuple[str, ...]:
     """A list of strings under `key` (empty when absent); a YamlError at its line otherwise."""
     v = doc.get(key, [])
     if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-        raise YamlError(path, doc.line_of(key), f"{what or key} must be a list of strings")
+        raise YamlError(path, line_of(doc, key), f"{what or key} must be a list of strings")
     return tuple(v)
 
 
 def section(doc: Mapping[str, Any], key: str, path: str, what: str = "") -> LineDict:
     """The mapping under `key` (an empty one, at the key's line, when absent)."""
     v = doc.get(key)
-    line = doc.line_of(key) if isinstance(doc, LineDict) else 0
+    line = line_of(doc, key)
     if v is None:
         empty = _empty_section()
         empty.line = line

@@ -6,7 +6,6 @@ processes; each worker builds its own detectors and clients from the same pickla
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,7 +19,6 @@ from scanner.model.finding import Finding
 from scanner.normalize import NormalizeError, normalize
 from scanner.normalize.keys import quick_key
 from scanner.ops.stats import RunStats
-from scanner.sources.fastpath import WantKey
 from scanner.sources.paths import InputReader
 from scanner.sources.records import UNWANTED, Item, RawRecord, Rejected, Skipped, record_sample
 
@@ -35,14 +33,9 @@ class Batch:
 
 
 def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Callable[[Rejected], None],
-                want: Callable[[RawRecord], bool] | None = None,
-                want_key: WantKey | None = None) -> Iterator[Event]:
-    """Decode and normalize one input; rejections go to on_reject, never raise.
-
-    `want` decides on a decoded record; `want_key` lets the reader decide on the quick key alone,
-    before a full parse, and yield UNWANTED for the records it rules out.
-    """
-    return events_of(reader.items(name, want_key), stats, on_reject, want)
+                want: Callable[[RawRecord], bool] | None = None) -> Iterator[Event]:
+    """Decode and normalize one input; rejections go to on_reject, never raise."""
+    return events_of(reader.items(name), stats, on_reject, want)
 
 
 def events_of(items: Iterable[Item], stats: RunStats, on_reject: Callable[[Rejected], None],
@@ -191,9 +184,6 @@ def scan_parallel(make: Callable[[], Scanner], new_aggregator: Callable[[], Aggr
     total = Batch(new_aggregator())
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("fork")
-    # What the parent built (modules, the compiled rule pack) moves to the permanent generation: the
-    # workers' collections then skip it instead of walking it, and do not copy its pages by touching them.
-    gc.freeze()  # (run_scan froze it already; a direct caller gets the same)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                              initargs=(make,)) as pool:
         for name, b in zip(names, pool.map(_scan_one, names, chunksize=1), strict=True):

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
+from scanner.model.finding import fingerprint
+
 
 def synthetic_id(record: Mapping[str, Any]) -> str:
-    """Same record, same id, in every run: a hash of its canonical JSON (keys sorted), marked as ours."""
+    """Same record, same id, in every run: a fingerprint of its canonical JSON (keys sorted), marked as ours."""
     try:
-        text = orjson.dumps(record, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        text = orjson.dumps(record, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:  # not JSON-shaped (only possible for records built in code)
-        text = repr(sorted(map(str, record.items()))).encode()
-    return "synthetic:" + hashlib.sha256(text).hexdigest()[:32]
+        text = repr(sorted(map(str, record.items())))
+    return "synthetic:" + fingerprint(text)

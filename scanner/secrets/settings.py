@@ -24,10 +24,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from scanner.config import _int, strs
+from scanner.config import line_of as _line
 from scanner.secrets import layers
 from scanner.secrets.globs import matcher
 from scanner.secrets.model import DetectorSpec
-from scanner.yamlio import LineDict, YamlError, load_file
+from scanner.yamlio import YamlError, load_file
 
 FILE_NAME = ".auditwarden-secrets.yaml"
 KEYS = ("exclude_paths", "max_file_bytes", "max_scan_bytes", "window_overlap_bytes", "decoding", "jobs",
@@ -75,10 +77,6 @@ class SecretsSettings:
         return out
 
 
-def _line(d: Any, key: str) -> int:
-    return d.line_of(key) if isinstance(d, LineDict) else 0
-
-
 def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSettings:
     if doc is None:
         return SecretsSettings(source=path)
@@ -88,23 +86,11 @@ def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSett
         if k not in KEYS:
             raise YamlError(path, _line(doc, k), f"unknown key {k!r} (known: {', '.join(KEYS)})")
 
-    def strs(key: str) -> tuple[str, ...]:
-        v = doc.get(key, [])
-        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-            raise YamlError(path, _line(doc, key), f"{key} must be a list of strings")
-        return tuple(v)
-
-    def count(key: str, default: int, least: int) -> int:
-        v = doc.get(key, default)
-        if not isinstance(v, int) or isinstance(v, bool) or v < least:
-            raise YamlError(path, _line(doc, key), f"{key} must be an integer >= {least}")
-        return v
-
-    size = count("max_file_bytes", DEFAULT_MAX_FILE_BYTES, 1)
-    scan = count("max_scan_bytes", max(size, DEFAULT_MAX_SCAN_BYTES), size)
-    overlap = count("window_overlap_bytes", min(DEFAULT_WINDOW_OVERLAP, size // 2), 0)
-    jobs = count("jobs", 0, 0)
-    parallel_min = count("parallel_min_bytes", DEFAULT_PARALLEL_MIN_BYTES, 0)
+    size = _int(doc, "max_file_bytes", path, DEFAULT_MAX_FILE_BYTES, 1)
+    scan = _int(doc, "max_scan_bytes", path, max(size, DEFAULT_MAX_SCAN_BYTES), size)
+    overlap = _int(doc, "window_overlap_bytes", path, min(DEFAULT_WINDOW_OVERLAP, size // 2), 0)
+    jobs = _int(doc, "jobs", path, 0, 0)
+    parallel_min = _int(doc, "parallel_min_bytes", path, DEFAULT_PARALLEL_MIN_BYTES, 0)
     if overlap >= size:
         raise YamlError(path, _line(doc, "window_overlap_bytes"), "window_overlap_bytes must be below max_file_bytes")
     baseline = doc.get("baseline")
@@ -131,11 +117,11 @@ def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSett
         ok = isinstance(o, Mapping) and set(o) <= {"entropy", "params"} and isinstance(o.get("params", {}), Mapping)
         if not ok or isinstance(o.get("entropy", 0), bool) or not isinstance(o.get("entropy", 0), int | float):
             raise YamlError(path, _line(dets, rid), f"detectors.{rid} takes `entropy` (number) and `params` (mapping)")
-    return SecretsSettings(source=path, exclude_paths=strs("exclude_paths"), max_file_bytes=size,
+    return SecretsSettings(source=path, exclude_paths=strs(doc, "exclude_paths", path), max_file_bytes=size,
                            max_scan_bytes=scan, window_overlap_bytes=overlap, jobs=jobs,
                            parallel_min_bytes=parallel_min, base64_triggers=tuple(triggers), base64_min_chars=min_run,
                            printable_share=float(share),
-                           disabled_rules=strs("disabled_rules"), baseline=baseline, detectors=dets)
+                           disabled_rules=strs(doc, "disabled_rules", path), baseline=baseline, detectors=dets)
 
 
 def load_settings(explicit: str | None, root: Path | None) -> SecretsSettings:

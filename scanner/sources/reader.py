@@ -119,11 +119,12 @@ def _read_stream(
         # Longer than an NDJSON record may be: possibly a whole one-line document (CloudTrail writes
         # its S3 objects on one line), which only max_decompressed_bytes bounds. Read the rest of it.
         first += stream.readline()
-    fast = trail_object(first, origin, want) if want is not None and b'"Records"' in first[:64] else None
     rest = lines.next_nonblank()
-    if fast is not None and not rest:  # a CloudTrail object of plain records: the common case
-        yield from fast
-        return
+    if not rest and want is not None and b'"Records"' in first[:64]:
+        fast = trail_object(first, origin, want)
+        if fast is not None:  # a CloudTrail object of plain records: the common case
+            yield from fast
+            return
     doc, err = _loads(first)
     if not rest:  # a single one-line document
         if err is None:
