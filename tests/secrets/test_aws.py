@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scanner.secrets.aws import account_from_key_id
 from scanner.secrets.model import Blob
@@ -94,3 +96,16 @@ def test_a_named_secret_is_reported_once_when_its_line_names_it_twice(fake: Fake
     sec = fake.aws_secret()
     found = hits(f'{{"aws_secret_access_key": "{sec}", "note": "aws secret"}}\n')
     assert [h.hit.secret for h in found] == [sec]
+
+
+_NAME_PARTS = ["secret", "SECRET", "access", "Access", "key", "KEY", "aws", "AWS", "amazon", "Amazon", "_", "-",
+               ".", " ", "\"", "'", "x", "token", "id", "=", ":", "é"]
+
+
+@settings(max_examples=400, derandomize=True, deadline=None)
+@given(st.lists(st.sampled_from(_NAME_PARTS), max_size=12).map("".join))
+def test_the_fast_lower_case_name_patterns_agree_with_the_case_insensitive_one(text: str) -> None:
+    """SECRET_NAMES_LOWER is SECRET_NAME split for speed; a drift would silence or add findings."""
+    from scanner.secrets.aws import SECRET_NAME, SECRET_NAMES_LOWER
+
+    assert any(rx.search(text.lower()) for rx in SECRET_NAMES_LOWER) == bool(SECRET_NAME.search(text))
