@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from scanner.bursts.learn import Memory
 from scanner.bursts.rules import BurstRule
 from scanner.detect.expr import MISSING
 from scanner.detect.findings import action_of, base_evidence
@@ -49,8 +50,12 @@ class BurstDetector:
                  known: dict[str, frozenset[str]] | None = None) -> None:
         self.state = state
         self.known = known or {}
-        # A first_seen rule without configured known values would call every first event new.
-        self.rules = tuple(r for r in rules if r.first_seen is None or self.known.get(r.id))
+        # A first_seen rule without configured known values would call every first event new
+        # (a `learn` rule learns them instead).
+        self.rules = tuple(r for r in rules if r.first_seen is None or r.learn is not None or self.known.get(r.id))
+        self.memory = Memory(state)
+        self._watches = any(r.learn is not None and r.learn.scope == "detector" for r in self.rules)
+        self.held = 0  # new values of learn rules not reported: the baseline was too young
         self._by_op: dict[tuple[str, str], list[BurstRule]] = defaultdict(list)
         for r in self.rules:
             for key in r.index:
@@ -75,6 +80,10 @@ class BurstDetector:
 
     def evaluate(self, ev: Event) -> Iterable[Finding]:
         out: list[Finding] = []
+        if self._watches:  # how long this cloud's logs have been watched: the baseline of scope-detector rules
+            now = epoch_seconds(ev.time)
+            if now is not None:
+                self.memory.watch(ev.cloud, now)
         for rule in self._candidates(ev.cloud, ev.service, ev.operation):
             f = self._judge(rule, ev)
             if f is not None:
@@ -94,6 +103,8 @@ class BurstDetector:
             return None
         group = tuple(_text(get(ev)) for _, get in rule.group_by)
         key = "bursts:" + fingerprint(rule.id, *group)
+        if rule.learn is not None:
+            return self._learned(rule, ev, now, group)
         if rule.first_seen is not None:
             return self._first_seen(rule, ev, now, key, group)
         if is_then:
@@ -139,6 +150,26 @@ class BurstDetector:
         if not self.state.put_if_absent(f"{key}:{fingerprint(value)}", ev.id, now, rule.window_seconds):
             return None
         return self._finding(rule, ev, group, [[now, value, ev.id]], now)
+
+    def _learned(self, rule: BurstRule, ev: Event, now: float, group: tuple[str, ...]) -> Finding | None:
+        assert rule.first_seen is not None and rule.learn is not None
+        # IAM names and Google account emails are unique regardless of case: one caller, one value.
+        value = _text(rule.first_seen[1](ev)).lower()
+        if not value:
+            return None
+        group = tuple(g.lower() for g in group)
+        verdict = self.memory.observe(rule, group, value, ev.cloud, now)
+        if not verdict.new:
+            return None
+        if rule.learn.alert_on is not None and not rule.learn.alert_on(ev):
+            return None
+        if not verdict.mature:
+            self.held += 1
+            return None
+        f = self._finding(rule, ev, group, [[now, value, ev.id]], now)
+        evidence = {k: v for k, v in f.evidence.items() if k not in ("window_seconds", "threshold", "count")}
+        evidence.update(usual=list(verdict.usual), baseline_days=rule.learn.baseline_days)
+        return f.with_(id=fingerprint(rule.id, ev.cloud, ev.account, *group, value), evidence=evidence)
 
     def _finding(self, rule: BurstRule, ev: Event, group: tuple[str, ...], entries: list[list[Any]],
                  now: float) -> Finding:

@@ -6,7 +6,7 @@ from functools import cache
 
 from scanner.bursts.detector import BurstDetector
 from scanner.bursts.rules import BurstRule, load_burst_rules
-from scanner.bursts.settings import apply, burst_settings
+from scanner.bursts.settings import BurstSettings, apply, burst_settings
 from scanner.config import Config
 from scanner.state.base import StateStore
 
@@ -17,11 +17,15 @@ def _bundled() -> tuple[BurstRule, ...]:
     return tuple(load_burst_rules())
 
 
+def _settings(config: Config, rules: tuple[BurstRule, ...]) -> BurstSettings:
+    return burst_settings(config, frozenset(r.id for r in rules), frozenset(r.id for r in rules if r.learn))
+
+
 def check(config: Config) -> None:
-    burst_settings(config, frozenset(r.id for r in _bundled()))
+    _settings(config, _bundled())
 
 
 def factory(config: Config, state: StateStore) -> BurstDetector:
     rules = list(_bundled())
-    settings = burst_settings(config, frozenset(r.id for r in rules))
+    settings = _settings(config, _bundled())
     return BurstDetector(apply(rules, settings), state, settings.known)

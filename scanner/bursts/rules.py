@@ -14,7 +14,30 @@ from scanner.yamlio import LineDict, YamlError
 
 REQUIRED = ("id", "title", "severity", "category", "cloud", "description", "remediation", "match",
             "group_by", "threshold", "window_seconds", "tests")
-OPTIONAL = ("count_distinct", "then", "first_seen", "tags", "references", "enabled")
+OPTIONAL = ("count_distinct", "then", "first_seen", "learn", "tags", "references", "enabled")
+#: a `learn` rule counts no events, so its threshold and window are not asked for
+LEARN_NOT_REQUIRED = ("threshold", "window_seconds")
+LEARN_KEYS = ("baseline_days", "forget_days", "max_values", "scope", "alert_on")
+DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class Learn:
+    """A first_seen rule whose known values are learned per group, not configured.
+
+    A value is new when the group's memory lacks it; it alerts only once the baseline is
+    `baseline_days` old (cold start: a fresh state must not call every caller new) — the group's
+    own oldest memory (`scope: group`, e.g. a service account's callers), or how long the detector
+    has watched this cloud's logs (`scope: detector`, e.g. principals that never used a service,
+    where an account that never used it has no memory at all). Values unseen for `forget_days`
+    are forgotten and at most `max_values` are kept per group, the least recently seen dropped.
+    """
+
+    baseline_days: int
+    forget_days: int
+    max_values: int
+    scope: str  # "group" | "detector"
+    alert_on: Pred | None  # which matched events may alert; every matched event teaches
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +78,7 @@ class BurstRule:
     count_distinct: tuple[str, Getter] | None = None
     then: Pred | None = None  # fire on this event once the count is reached (e.g. a ransom note)
     first_seen: tuple[str, Getter] | None = None  # fire on a value of this path not seen before
+    learn: Learn | None = None  # first_seen values learned from the logs instead of configured
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
 
@@ -66,8 +90,33 @@ def _int(doc: LineDict, key: str, path: str, minimum: int) -> int:
     return v
 
 
+def _learn(doc: LineDict, path: str) -> Learn | None:
+    node = doc.get("learn")
+    if node is None:
+        return None
+    if not isinstance(node, LineDict):
+        raise YamlError(path, doc.line_of("learn"), "learn must be a mapping")
+    if "first_seen" not in doc:
+        raise YamlError(path, doc.line_of("learn"), "learn needs first_seen: the path whose values are learned")
+    for key in node:
+        if key not in LEARN_KEYS:
+            raise YamlError(path, node.line_of(key), f"unknown key learn.{key!r} (known: {', '.join(LEARN_KEYS)})")
+    scope = node.get("scope", "group")
+    if scope not in ("group", "detector"):
+        raise YamlError(path, node.line_of("scope"), "learn.scope is group or detector")
+    try:
+        alert_on = compile_expr(node["alert_on"], "learn.alert_on") if "alert_on" in node else None
+    except ExprError as e:
+        raise YamlError(path, node.line_of("alert_on"), str(e)) from None
+    return Learn(_int(node, "baseline_days", path, 1), _int(node, "forget_days", path, 1),
+                 _int(node, "max_values", path, 1), scope, alert_on)
+
+
 def parse_burst_rule(doc: Any, path: str) -> BurstRule:
-    doc = check_header(doc, path, REQUIRED, OPTIONAL, "burst rule")
+    learns = isinstance(doc, Mapping) and "learn" in doc
+    required = tuple(k for k in REQUIRED if not (learns and k in LEARN_NOT_REQUIRED))
+    doc = check_header(doc, path, required, OPTIONAL, "burst rule")
+    learn = _learn(doc, path)
     match = doc["match"]
     try:
         pred = compile_expr(match)
@@ -90,11 +139,13 @@ def parse_burst_rule(doc: Any, path: str) -> BurstRule:
     return BurstRule(
         id=doc["id"], title=doc["title"].strip(), severity=doc["severity"], category=doc["category"],
         cloud=doc["cloud"], description=doc["description"].strip(), remediation=doc["remediation"].strip(),
-        match=pred, group_by=group, threshold=_int(doc, "threshold", path, 1),
-        window_seconds=_int(doc, "window_seconds", path, 1), tests=_parse_cases(doc, path),
+        match=pred, group_by=group,
+        threshold=1 if learn else _int(doc, "threshold", path, 1),
+        window_seconds=learn.forget_days * DAY if learn else _int(doc, "window_seconds", path, 1),
+        tests=_parse_cases(doc, path),
         source=f"{path}:{doc.line}",
         index=tuple((s, o) for s in (services or ("*",)) for o in operations),
-        count_distinct=count_distinct, then=then, first_seen=first_seen,
+        count_distinct=count_distinct, then=then, first_seen=first_seen, learn=learn,
         tags=scalars(doc.get("tags", [])), references=scalars(doc.get("references", [])),
     )
 

@@ -5,6 +5,7 @@
         rules:
           aws.bursts.console_login_failures_by_ip: {threshold: 20, window_seconds: 900}
           aws.bursts.access_denied_by_principal: {enabled: false}
+          gcp.bursts.sa_new_caller: {baseline_days: 30, max_values: 500}   # learn rules
         known:                                   # first_seen rules: values that are expected
           aws.bursts.region_first_used: [us-east-1, eu-west-1]
 
@@ -16,12 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from scanner.bursts.rules import BurstRule
+from scanner.bursts.rules import DAY, BurstRule
+
+#: what configuration may change in a `learn` rule (and only there)
+LEARN_OVERRIDES = ("baseline_days", "forget_days", "max_values")
 from scanner.config import Config, check_keys, section, strs
 from scanner.yamlio import LineDict, YamlError
 
 KEYS = ("enabled", "rules", "known")
-RULE_KEYS = ("threshold", "window_seconds", "enabled")
+RULE_KEYS = ("threshold", "window_seconds", "enabled", *LEARN_OVERRIDES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +33,7 @@ class Override:
     threshold: int | None = None
     window_seconds: int | None = None
     enabled: bool = True
+    learn: tuple[tuple[str, int], ...] = ()  # (LEARN_OVERRIDES key, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,8 @@ def _positive(doc: LineDict, key: str, path: str, where: str) -> int | None:
     return v
 
 
-def burst_settings(config: Config, rule_ids: frozenset[str]) -> BurstSettings:
+def burst_settings(config: Config, rule_ids: frozenset[str],
+                   learn_ids: frozenset[str] = frozenset()) -> BurstSettings:
     """Raises YamlError at the line of a bad value or of a rule id no burst rule has."""
     path = config.source
     opts = config.detector_options("bursts")
@@ -62,8 +68,15 @@ def burst_settings(config: Config, rule_ids: frozenset[str]) -> BurstSettings:
         enabled = node.get("enabled", True)
         if not isinstance(enabled, bool):
             raise YamlError(path, node.line_of("enabled"), f"{where}.enabled must be true or false")
+        learn: list[tuple[str, int]] = []
+        for key in LEARN_OVERRIDES:
+            v = _positive(node, key, path, where)
+            if v is not None and rid not in learn_ids:
+                raise YamlError(path, node.line_of(key), f"{where}.{key} applies only to rules that learn")
+            if v is not None:
+                learn.append((key, v))
         overrides[rid] = Override(_positive(node, "threshold", path, where),
-                                  _positive(node, "window_seconds", path, where), enabled)
+                                  _positive(node, "window_seconds", path, where), enabled, tuple(learn))
     known_doc = section(opts, "known", path, "detectors.bursts.known")
     for rid in known_doc:
         _known_id(rid, rule_ids, path, known_doc.line_of(rid))
@@ -83,6 +96,9 @@ def apply(rules: list[BurstRule], settings: BurstSettings) -> list[BurstRule]:
         o = settings.overrides.get(r.id, Override())
         if not o.enabled:
             continue
+        if r.learn is not None and o.learn:
+            learn = replace(r.learn, **dict(o.learn))
+            r = replace(r, learn=learn, window_seconds=learn.forget_days * DAY)
         out.append(replace(r, threshold=o.threshold or r.threshold,
                            window_seconds=o.window_seconds or r.window_seconds))
     return out
