@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from scanner.bursts.rules import DAY, BurstRule
+from scanner.config import Config, check_keys, section, strs
+from scanner.yamlio import LineDict, YamlError
 
 #: what configuration may change in a `learn` rule (and only there)
 LEARN_OVERRIDES = ("baseline_days", "forget_days", "max_values")
-from scanner.config import Config, check_keys, section, strs
-from scanner.yamlio import LineDict, YamlError
 
 KEYS = ("enabled", "rules", "known")
 RULE_KEYS = ("threshold", "window_seconds", "enabled", *LEARN_OVERRIDES)
@@ -97,7 +97,10 @@ def apply(rules: list[BurstRule], settings: BurstSettings) -> list[BurstRule]:
         if not o.enabled:
             continue
         if r.learn is not None and o.learn:
-            learn = replace(r.learn, **dict(o.learn))
+            v = dict(o.learn)
+            learn = replace(r.learn, baseline_days=v.get("baseline_days", r.learn.baseline_days),
+                            forget_days=v.get("forget_days", r.learn.forget_days),
+                            max_values=v.get("max_values", r.learn.max_values))
             r = replace(r, learn=learn, window_seconds=learn.forget_days * DAY)
         out.append(replace(r, threshold=o.threshold or r.threshold,
                            window_seconds=o.window_seconds or r.window_seconds))
