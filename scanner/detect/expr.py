@@ -35,7 +35,9 @@ Operators:
                                aws_organizational_unit, gcp_member (IAM members: principal(Set)://
                                pools, user/group/domain of trusted domains, service accounts of trusted
                                projects; people and foreign service accounts are not judged while
-                               gcp_domains / gcp_projects are empty). A value that is not of that kind,
+                               gcp_domains / gcp_projects are empty), gcp_project (a resource name
+                               `projects/P/…`: P is the event's project or in gcp_projects; not judged
+                               while gcp_projects is empty). A value that is not of that kind,
                                or not judged, satisfies neither.
 
 A list-valued path satisfies a condition when any of its values does, `ne_field` included ("some

@@ -53,6 +53,13 @@ def _aws_organizational_unit(value: str, ev: Event, t: Trusted) -> bool | None:
     return m.group(0) in t.aws_organizational_units or (org is not None and org.group(0) in t.aws_organizations)
 
 
+#: Google-owned projects whose service accounts are service agents of older services
+#: (`service-PROJECT_NUMBER@compute-system.iam.gserviceaccount.com`, …). Nobody else can create
+#: accounts in them, so listing them trusts no outsider.
+_AGENT_PROJECTS = frozenset({"compute-system", "container-engine-robot", "gs-project-accounts",
+                             "serverless-robot-prod", "gcf-admin-robot", "dataflow-service-producer-prod"})
+
+
 def _gcp_member(value: str, ev: Event, t: Trusted) -> bool | None:
     """An IAM member: federated pools, accounts of trusted domains and service accounts of trusted projects."""
     m = _POOL.match(value)
@@ -73,12 +80,31 @@ def _gcp_member(value: str, ev: Event, t: Trusted) -> bool | None:
         project = domain.split(".", 1)[0]
         # Google-managed service agents (…@gcp-sa-x.iam…, …@cloudbuild.gserviceaccount.com) act for a
         # project of ours by construction; only a user-managed account's project says whose it is.
-        if not domain.endswith(".iam.gserviceaccount.com") or project.startswith("gcp-sa-"):
+        if (not domain.endswith(".iam.gserviceaccount.com") or project.startswith("gcp-sa-")
+                or project in _AGENT_PROJECTS):
             return True
         if project == (ev.account if ev.cloud == "gcp" else ""):
             return True
         return project in t.gcp_projects if t.gcp_projects else None
     return None
+
+
+_PROJECT = re.compile(r"(?:^|/)projects/([^/]+)(?:/|$)")
+
+
+def _gcp_project(value: str, ev: Event, t: Trusted) -> bool | None:
+    """A resource name holding `projects/P/…` (a CMEK key, a disk): P is the event's project or listed.
+
+    Judged only once `gcp_projects` is configured: keys kept in a central security project are
+    common, and nobody has said which projects those are.
+    """
+    m = _PROJECT.search(value.strip())
+    if m is None:
+        return None
+    project = m.group(1).lower()
+    if project == (ev.account.lower() if ev.cloud == "gcp" else ""):
+        return True
+    return project in {p.lower() for p in t.gcp_projects} if t.gcp_projects else None
 
 
 #: kind name (as written in a rule) → test.
@@ -87,4 +113,5 @@ TRUST_KINDS: dict[str, TrustTest] = {
     "aws_organization": _aws_organization,
     "aws_organizational_unit": _aws_organizational_unit,
     "gcp_member": _gcp_member,
+    "gcp_project": _gcp_project,
 }
