@@ -33,6 +33,18 @@ class Verdict:
     usual: tuple[str, ...]  # the most recently seen known values, for the finding
 
 
+#: what a value already remembered gets (whether the baseline is mature does not matter then)
+KNOWN = Verdict(False, False, ())
+
+
+def _fresh(got: Any, value: str, now: float, forget: float) -> bool:
+    """The value is remembered and was refreshed less than a day before `now` (or after it: replays
+    and workers deliver events out of order)."""
+    seen = got.get("seen") if isinstance(got, dict) else None
+    last = seen.get(value) if isinstance(seen, dict) else None
+    return isinstance(last, (int, float)) and last > now - forget and now - last < REFRESH_SECONDS
+
+
 def _memory(got: Any) -> tuple[float | None, dict[str, float]]:
     """(group's oldest memory, value → last seen) from what the store holds; junk reads as empty."""
     if not isinstance(got, dict):
@@ -71,21 +83,22 @@ class Memory:
         assert learn is not None
         watched = self.watch(cloud, now) if learn.scope == "detector" else None
         key = "bursts:learn:" + fingerprint(rule.id, *group)
+        forget = learn.forget_days * DAY
         for _ in range(CAS_ATTEMPTS):
             old = self.state.get(key, now)
+            if _fresh(old, value, now, forget):
+                return KNOWN  # nothing to read further or write: the common case, a busy known caller
             since, seen = _memory(old)
-            forget = learn.forget_days * DAY
             seen = {v: t for v, t in seen.items() if t > now - forget}
             last = seen.get(value)
             baseline = watched if watched is not None else since
-            verdict = Verdict(last is None, baseline is not None and baseline <= now - learn.baseline_days * DAY,
-                              tuple(sorted(seen, key=lambda v: -seen[v])[:MAX_USUAL]))
-            if last is not None and now - last < REFRESH_SECONDS:
-                return verdict  # nothing to write: the common case for a busy, known caller
+            verdict = KNOWN if last is not None else Verdict(
+                True, baseline is not None and baseline <= now - learn.baseline_days * DAY,
+                tuple(sorted(seen, key=lambda v: -seen[v])[:MAX_USUAL]))
             seen[value] = max(now, last or now)
             if len(seen) > learn.max_values:  # bounded: keep the most recently seen
                 seen = dict(sorted(seen.items(), key=lambda kv: -kv[1])[:learn.max_values])
             new = {"since": min(since, now) if since is not None else now, "seen": seen}
             if self.state.compare_and_set(key, old, new, now, forget):
                 return verdict
-        return Verdict(False, False, ())  # could not record it: stay quiet rather than repeat alerts
+        return KNOWN  # could not record it: stay quiet rather than repeat alerts
