@@ -4,6 +4,7 @@ time, bounded memory per group, configuration overrides with file:line errors.""
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +27,12 @@ from scanner.state.memory import MemoryStore
 from scanner.state.sqlite import SqliteStore
 from scanner.timeutil import rfc3339
 from scanner.yamlio import YamlError
+from tests.conftest import AUDIT
 
 RULES = {r.id: r for r in load_burst_rules()}
 BY_IP = RULES["aws.bursts.console_login_failures_by_ip"]
 FAIL: dict[str, Any] = dict(BY_IP.tests[0].steps[0].record)
+STOP_LOGGING = AUDIT / "formats" / "aws_1_cloudtrail_s3_object.json"
 
 
 def _event(rec: dict[str, Any]) -> Event:
@@ -129,3 +132,59 @@ def test_scan_reports_the_burst_through_the_cli(tmp_path: Path) -> None:
     cfg.write_text("detectors:\n  rules: false\n  provenance: false\n  bursts: false\n", encoding="utf-8")
     r = CliRunner().invoke(cli, ["scan", str(tmp_path / "trail.json"), "--config", str(cfg), "--format", "jsonl"])
     assert r.exit_code == 0 and r.stdout.strip() == ""
+
+
+def _split_trail(tmp_path: Path) -> Path:
+    """Every burst rule's firing sequence dealt alternately into two files: neither file alone holds
+    a burst, so each one only fires when the counts of both files meet (one --jobs worker a file)."""
+    a: list[dict[str, Any]] = []
+    b: list[dict[str, Any]] = []
+    for rule in RULES.values():
+        for case in rule.tests:
+            if case.expect and not case.known:
+                records = [r for n, s in enumerate(case.steps) for r in expand(s, n)]
+                a.extend(records[0::2])
+                b.extend(records[1::2])
+    src = tmp_path / "trail"
+    src.mkdir()
+    (src / "a.json").write_bytes(orjson.dumps({"Records": a}))
+    (src / "b.json").write_bytes(orjson.dumps({"Records": b}))
+    return src
+
+
+@pytest.mark.parametrize("selective", ["1", "0"])
+def test_a_burst_split_across_files_fires_with_jobs_2_exactly_as_with_jobs_1(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, selective: str) -> None:
+    monkeypatch.setenv("AUDITWARDEN_SELECTIVE_DECODING", selective)
+    src = _split_trail(tmp_path)
+    runs = {}
+    for jobs in ("1", "2"):
+        r = CliRunner().invoke(cli, ["scan", str(src), "--format", "jsonl", "--jobs", jobs])
+        assert r.exit_code == 1, r.output
+        runs[jobs] = [orjson.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    fired = {f["rule"] for f in runs["1"] if ".bursts." in f["rule"]}
+    # the split bursts do fire (a count rule, a distinct-count rule, a then-rule, in each cloud)
+    assert {BY_IP.id, "aws.bursts.access_denied_by_principal", "aws.bursts.s3_ransom_note",
+            "gcp.bursts.gcs_bulk_deletion"} <= fired
+    assert runs["2"] == runs["1"]  # same findings, ids, counts, event ids and evidence
+
+
+def test_a_burst_split_across_runs_fires_from_the_state_file_with_jobs_2(tmp_path: Path) -> None:
+    """With --state, counts persist between runs: the first half of a burst counted by a one-job run,
+    the second half by a --jobs 2 run whose other worker reads an unrelated file."""
+    failures = [r for n, s in enumerate(BY_IP.tests[0].steps) for r in expand(s, n)]
+    half = len(failures) // 2
+    (tmp_path / "first.json").write_bytes(orjson.dumps({"Records": failures[:half]}))
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "second.json").write_bytes(orjson.dumps({"Records": failures[half:]}))
+    shutil.copy(STOP_LOGGING, later / "other.json")
+    state = str(tmp_path / "state.sqlite")
+    base = ["scan", "--format", "jsonl", "--state", state]
+    def by_ip(*args: str) -> int:
+        r = CliRunner().invoke(cli, [*base, *args])
+        assert r.exit_code in (0, 1), r.output
+        return [orjson.loads(line)["rule"] for line in r.stdout.splitlines() if line.strip()].count(BY_IP.id)
+
+    assert by_ip(str(tmp_path / "first.json")) == 0
+    assert by_ip(str(later), "--jobs", "2") == 1
