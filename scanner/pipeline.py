@@ -2,15 +2,18 @@
 
 Pure orchestration: readers, detectors and sinks are passed in. `--jobs N` spreads inputs over
 processes; each worker builds its own detectors and clients from the same picklable settings.
+Detectors that count across inputs (optional `defer`/`deferred`/`absorb`) only observe in a worker;
+the parent judges the observations in input order, as one process would.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from scanner.detect.aggregate import Aggregator
 from scanner.detect.detector import Detector
@@ -30,6 +33,8 @@ class Batch:
     findings: Aggregator
     stats: RunStats = field(default_factory=RunStats)
     rejected: list[Rejected] = field(default_factory=list)
+    #: a --jobs worker's observations for one input, by detector name, for the parent to judge
+    deferred: dict[str, Any] = field(default_factory=dict)
 
 
 def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Callable[[Rejected], None],
@@ -144,6 +149,35 @@ class Scanner:
             except Exception as e:
                 on_reject(Rejected(f"checkpoint:{det.name}", f"detector_failed:{det.name}", f"{type(e).__name__}: {e}"))
 
+    def defer(self) -> None:
+        """Make this scanner a `--jobs` worker's: detectors with an optional `defer()` observe only."""
+        for det in self.detectors:
+            switch = getattr(det, "defer", None)
+            if switch is not None:
+                switch()
+
+    def deferred(self) -> dict[str, Any]:
+        """What deferring detectors observed since the last call, by detector name (omitted when empty)."""
+        out = {}
+        for det in self.detectors:
+            take = getattr(det, "deferred", None)
+            if take is not None and (payload := take()):
+                out[det.name] = payload
+        return out
+
+    def absorb(self, deferred: Mapping[str, Any], on_reject: Callable[[Rejected], None]) -> list[Finding]:
+        """Judge a worker's observations (the parent, one input at a time, in input order)."""
+        out: list[Finding] = []
+        for det in self.detectors:
+            judge = getattr(det, "absorb", None)
+            if judge is None or det.name not in deferred:
+                continue
+            try:
+                out.extend(judge(deferred[det.name]))
+            except Exception as e:  # a detector bug loses its deferred decisions, not the run's findings
+                on_reject(Rejected(f"absorb:{det.name}", f"detector_failed:{det.name}", f"{type(e).__name__}: {e}"))
+        return out
+
     def finish(self, on_reject: Callable[[Rejected], None] = lambda r: None) -> list[Finding]:
         out: list[Finding] = []
         for det in self.detectors:
@@ -161,6 +195,7 @@ _worker_scanner: Scanner | None = None
 def _init_worker(make: Callable[[], Scanner]) -> None:
     global _worker_scanner  # process-local: each worker process owns one scanner
     _worker_scanner = make()
+    _worker_scanner.defer()
 
 
 def _scan_one(name: str) -> Batch:
@@ -174,13 +209,20 @@ def _scan_one(name: str) -> Batch:
 
     _worker_scanner.checkpoint(failed)
     batch.rejected = batch_rejects
+    batch.deferred = _worker_scanner.deferred()
     return batch
+
+
+def _count_reject(batch: Batch, r: Rejected, on_reject: Callable[[Rejected], None]) -> None:
+    batch.stats.reject(r.reason, r.origin)
+    on_reject(r)
 
 
 def scan_parallel(make: Callable[[], Scanner], new_aggregator: Callable[[], Aggregator], names: Sequence[str],
                   jobs: int, on_reject: Callable[[Rejected], None],
-                  on_input: Callable[[str], None] | None = None) -> Batch:
-    """Spread inputs over `jobs` processes. Detectors with cross-input state finish in the parent."""
+                  on_input: Callable[[str], None] | None = None, parent: Scanner | None = None) -> Batch:
+    """Spread inputs over `jobs` processes. Detectors with cross-input state finish in the parent;
+    `parent` judges what the workers' deferring detectors observed (without it, nothing does)."""
     total = Batch(new_aggregator())
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("fork")
@@ -191,6 +233,8 @@ def scan_parallel(make: Callable[[], Scanner], new_aggregator: Callable[[], Aggr
             total.stats.merge(b.stats)
             for r in b.rejected:
                 on_reject(r)
+            if parent is not None and b.deferred:
+                total.findings.extend(parent.absorb(b.deferred, lambda r: _count_reject(total, r, on_reject)))
             if on_input:
                 on_input(name)
     total.stats.seconds = time.perf_counter() - t0

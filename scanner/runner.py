@@ -66,7 +66,7 @@ def run_scan(paths: Sequence[str], config: Config, *, state_path: str | None = N
     gc.freeze()
     with _progress(progress, len(names)) as advance:
         if jobs > 1 and len(names) > 1:
-            batch = scan_parallel(make, new_aggregator, names, jobs, on_reject, advance)
+            batch = scan_parallel(make, new_aggregator, names, jobs, on_reject, advance, parent=finishing)
         else:
             batch = finishing.scan(names, on_reject, advance)
     agg = batch.findings

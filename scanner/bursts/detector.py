@@ -2,15 +2,21 @@
 
 Windows run on event time, never the wall clock, so a replay of last month's logs finds last
 month's bursts. Each group keeps at most `threshold` recent entries, so memory per group is bounded
-whatever an attacker sends; counters are updated with compare-and-set so `--jobs N` workers and
-concurrent Lambda invocations sharing one store count together.
+whatever an attacker sends; counters are updated with compare-and-set so concurrent Lambda
+invocations sharing one store count together.
+
+Judging is split in two: `_observe` reads what a rule needs of an event (its group, the value it
+counts, a small copy of what a finding shows) and `_apply` does the counting. In one process both run
+per event. A `--jobs N` worker only observes (`defer`); the parent applies every worker's
+observations in input order (`absorb`), so a burst split across files fires exactly as with one job,
+without the workers contending for a shared store.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from scanner.bursts.learn import Memory
 from scanner.bursts.rules import BurstRule
@@ -43,6 +49,44 @@ def _recent(entries: list[Any], now: float, window: float) -> list[list[Any]]:
     return sorted((e for e in good if e[0] > latest - window), key=lambda e: float(e[0]))
 
 
+class Seen(NamedTuple):
+    """What a burst finding shows of the event that completed it: all a worker ships of an event."""
+
+    cloud: str
+    id: str
+    time: str
+    account: str
+    principal: str
+    action: str
+    resource: str
+    evidence: dict[str, Any]
+
+    @classmethod
+    def of(cls, ev: Event) -> Seen:
+        return cls(ev.cloud, ev.id, ev.time, ev.account, ev.principal, action_of(ev),
+                   ev.resources[0] if ev.resources else "", base_evidence(ev))
+
+
+class Observation(NamedTuple):
+    """One rule's view of one event, everything `_apply` needs (picklable once `event` is a Seen)."""
+
+    rule: str  # the rule's id
+    then: bool  # the event is the rule's `then` event (fire if the count is already reached)
+    counts: bool  # the event matches the rule (is counted)
+    now: float  # event time, epoch seconds
+    group: tuple[str, ...]
+    value: str  # the count_distinct / first_seen value, else ""
+    event: Event | Seen
+    alert: bool = True  # a learn rule's `alert_on` holds for the event
+
+
+class Watch(NamedTuple):
+    """An event time that may move back how long `cloud`'s logs have been watched (learn rules)."""
+
+    cloud: str
+    now: float
+
+
 class BurstDetector:
     name = "bursts"
 
@@ -61,6 +105,9 @@ class BurstDetector:
             for key in r.index:
                 self._by_op[key].append(r)
         self._cache: dict[tuple[str, str, str], tuple[BurstRule, ...]] = {}
+        self._by_id = {r.id: r for r in self.rules}
+        self._deferred: list[Observation | Watch] | None = None
+        self._low: dict[str, float] = {}  # a deferring worker: earliest event time it saw, per cloud
 
     def _candidates(self, cloud: str, service: str, operation: str) -> tuple[BurstRule, ...]:
         key = (cloud, service, operation)
@@ -83,9 +130,17 @@ class BurstDetector:
         if self._watches:  # how long this cloud's logs have been watched: the baseline of scope-detector rules
             now = epoch_seconds(ev.time)
             if now is not None:
-                self.memory.watch(ev.cloud, now)
+                self._watch(ev.cloud, now)
+        seen: Seen | None = None
         for rule in self._candidates(ev.cloud, ev.service, ev.operation):
-            f = self._judge(rule, ev)
+            o = self._observe(rule, ev)
+            if o is None:
+                continue
+            if self._deferred is not None:
+                seen = seen or Seen.of(ev)  # one copy an event, however many rules it concerns
+                self._deferred.append(o._replace(event=seen))
+                continue
+            f = self._apply(o)
             if f is not None:
                 out.append(f)
         return out
@@ -93,32 +148,84 @@ class BurstDetector:
     def finish(self) -> Iterable[Finding]:
         return ()
 
+    def _watch(self, cloud: str, now: float) -> None:
+        if self._deferred is None:
+            self.memory.watch(cloud, now)
+        elif now < self._low.get(cloud, float("inf")):
+            # Only a time earlier than all this worker saw can move the watch back: its earlier inputs
+            # come earlier in input order, so the parent has seen something at least as old.
+            self._low[cloud] = now
+            self._deferred.append(Watch(cloud, now))
+
+    # --- --jobs N: workers observe, the parent counts ----------------------------------------------
+    def defer(self) -> None:
+        """Observe only (a `--jobs` worker): the parent applies the observations in input order."""
+        self._deferred = []
+
+    def deferred(self) -> list[Observation | Watch]:
+        """The observations since the last call (a worker ships them after each input)."""
+        if self._deferred is None:
+            return []
+        out, self._deferred = self._deferred, []
+        return out
+
+    def absorb(self, observations: Iterable[Observation | Watch]) -> list[Finding]:
+        """Count a worker's observations (in the parent, in input order); the findings they complete."""
+        out = []
+        for o in observations:
+            if isinstance(o, Watch):
+                self.memory.watch(o.cloud, o.now)
+                continue
+            f = self._apply(o)
+            if f is not None:
+                out.append(f)
+        return out
+
     # --- per rule --------------------------------------------------------------------------------
-    def _judge(self, rule: BurstRule, ev: Event) -> Finding | None:
+    def _observe(self, rule: BurstRule, ev: Event) -> Observation | None:
         is_then = rule.then is not None and rule.then(ev)
-        if not is_then and not rule.match(ev):  # most candidates stop here, before any state I/O
+        counts = rule.match(ev)  # most candidates stop here, before any state I/O
+        if not is_then and not counts:
             return None
         now = epoch_seconds(ev.time)
         if now is None:
             return None
         group = tuple(_text(get(ev)) for _, get in rule.group_by)
-        key = "bursts:" + fingerprint(rule.id, *group)
+        value = ""
         if rule.learn is not None:
-            return self._learned(rule, ev, now, group)
+            assert rule.first_seen is not None
+            # IAM names and Google account emails are unique regardless of case: one caller, one value.
+            value = _text(rule.first_seen[1](ev)).lower()
+            if not value:
+                return None
+            alert = rule.learn.alert_on is None or rule.learn.alert_on(ev)
+            return Observation(rule.id, is_then, counts, now, tuple(g.lower() for g in group), value, ev, alert)
         if rule.first_seen is not None:
-            return self._first_seen(rule, ev, now, key, group)
-        if is_then:
-            window = self._window(key, now, rule)
+            value = _text(rule.first_seen[1](ev))
+            if not value or value in self.known.get(rule.id, frozenset()):
+                return None
+        elif rule.count_distinct is not None:
+            value = _text(rule.count_distinct[1](ev))
+        return Observation(rule.id, is_then, counts, now, group, value, ev)
+
+    def _apply(self, o: Observation) -> Finding | None:
+        rule = self._by_id[o.rule]
+        if rule.learn is not None:
+            return self._learned(rule, o)
+        key = "bursts:" + fingerprint(rule.id, *o.group)
+        if rule.first_seen is not None:
+            return self._first_seen(rule, o, key)
+        if o.then:
+            window = self._window(key, o.now, rule)
             if len(self._counted(rule, window)) >= rule.threshold:
                 self.state.delete(key)
-                return self._finding(rule, ev, group, window, now)
-            if not rule.match(ev):
+                return self._finding(rule, o, window)
+            if not o.counts:
                 return None
-        value = _text(rule.count_distinct[1](ev)) if rule.count_distinct else ""
-        added = self._add(key, now, rule, [now, value, ev.id])
+        added = self._add(key, o.now, rule, [o.now, o.value, o.event.id])
         if rule.then is None and added is not None and len(self._counted(rule, added)) >= rule.threshold:
             self.state.delete(key)
-            return self._finding(rule, ev, group, added, now)
+            return self._finding(rule, o, added)
         return None
 
     def _window(self, key: str, now: float, rule: BurstRule) -> list[list[Any]]:
@@ -142,39 +249,28 @@ class BurstDetector:
                 return new
         return None
 
-    def _first_seen(self, rule: BurstRule, ev: Event, now: float, key: str, group: tuple[str, ...]) -> Finding | None:
-        assert rule.first_seen is not None
-        value = _text(rule.first_seen[1](ev))
-        if not value or value in self.known.get(rule.id, frozenset()):
+    def _first_seen(self, rule: BurstRule, o: Observation, key: str) -> Finding | None:
+        if not self.state.put_if_absent(f"{key}:{fingerprint(o.value)}", o.event.id, o.now, rule.window_seconds):
             return None
-        if not self.state.put_if_absent(f"{key}:{fingerprint(value)}", ev.id, now, rule.window_seconds):
-            return None
-        return self._finding(rule, ev, group, [[now, value, ev.id]], now)
+        return self._finding(rule, o, [[o.now, o.value, o.event.id]])
 
-    def _learned(self, rule: BurstRule, ev: Event, now: float, group: tuple[str, ...]) -> Finding | None:
-        assert rule.first_seen is not None and rule.learn is not None
-        # IAM names and Google account emails are unique regardless of case: one caller, one value.
-        value = _text(rule.first_seen[1](ev)).lower()
-        if not value:
-            return None
-        group = tuple(g.lower() for g in group)
-        verdict = self.memory.observe(rule, group, value, ev.cloud, now)
-        if not verdict.new:
-            return None
-        if rule.learn.alert_on is not None and not rule.learn.alert_on(ev):
+    def _learned(self, rule: BurstRule, o: Observation) -> Finding | None:
+        assert rule.learn is not None
+        verdict = self.memory.observe(rule, o.group, o.value, o.event.cloud, o.now)
+        if not verdict.new or not o.alert:
             return None
         if not verdict.mature:
             self.held += 1
             return None
-        f = self._finding(rule, ev, group, [[now, value, ev.id]], now)
+        f = self._finding(rule, o, [[o.now, o.value, o.event.id]])
         evidence = {k: v for k, v in f.evidence.items() if k not in ("window_seconds", "threshold", "count")}
         evidence.update(usual=list(verdict.usual), baseline_days=rule.learn.baseline_days)
-        return f.with_(id=fingerprint(rule.id, ev.cloud, ev.account, *group, value), evidence=evidence)
+        return f.with_(id=fingerprint(rule.id, o.event.cloud, o.event.account, *o.group, o.value), evidence=evidence)
 
-    def _finding(self, rule: BurstRule, ev: Event, group: tuple[str, ...], entries: list[list[Any]],
-                 now: float) -> Finding:
-        evidence = base_evidence(ev)
-        evidence.update({name: value for (name, _), value in zip(rule.group_by, group, strict=True)})
+    def _finding(self, rule: BurstRule, o: Observation, entries: list[list[Any]]) -> Finding:
+        ev = o.event if isinstance(o.event, Seen) else Seen.of(o.event)
+        evidence = dict(ev.evidence)
+        evidence.update({name: value for (name, _), value in zip(rule.group_by, o.group, strict=True)})
         evidence["window_seconds"] = rule.window_seconds
         evidence["threshold"] = rule.threshold
         evidence["count"] = len(self._counted(rule, entries))
@@ -185,10 +281,9 @@ class BurstDetector:
         ids = tuple(dict.fromkeys(str(e[2]) for e in entries if e[2]))
         if ev.id and ev.id not in ids:
             ids = (*ids, ev.id)
-        resource = ev.resources[0] if ev.resources else ""
         return Finding(
-            id=fingerprint(rule.id, ev.cloud, ev.account, *group, str(int(now))),
+            id=fingerprint(rule.id, ev.cloud, ev.account, *o.group, str(int(o.now))),
             rule=rule.id, title=rule.title, severity=rule.severity, category=rule.category, cloud=ev.cloud,
-            account=ev.account, principal=ev.principal, action=action_of(ev), resource=resource, time=ev.time,
+            account=ev.account, principal=ev.principal, action=ev.action, resource=ev.resource, time=ev.time,
             event_ids=ids[-MAX_EVENT_IDS:], evidence=evidence, remediation=rule.remediation,
         )

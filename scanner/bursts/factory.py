@@ -9,6 +9,7 @@ from scanner.bursts.rules import BurstRule, load_burst_rules
 from scanner.bursts.settings import BurstSettings, apply, burst_settings
 from scanner.config import Config
 from scanner.state.base import StateStore
+from scanner.state.memory import MemoryStore
 
 
 @cache
@@ -28,4 +29,7 @@ def check(config: Config) -> None:
 def factory(config: Config, state: StateStore) -> BurstDetector:
     rules = list(_bundled())
     settings = _settings(config, _bundled())
-    return BurstDetector(apply(rules, settings), state, settings.known)
+    # A scratch store (a --jobs run without --state) only lets workers meet; burst workers do not need
+    # it (they defer to the parent), and counting in memory is what one job does too.
+    store = MemoryStore() if getattr(state, "ephemeral", False) else state
+    return BurstDetector(apply(rules, settings), store, settings.known)

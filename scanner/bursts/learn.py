@@ -6,7 +6,8 @@ once the baseline is old enough, so a fresh state learns instead of calling ever
 memory is bounded (`max_values` per group, least recently seen dropped), forgotten after
 `forget_days` without use, and written only when something changes or a day has passed since a
 value was last refreshed, so a service account minting tokens every minute costs one read.
-Updates are compare-and-set so `--jobs N` workers and concurrent function invocations share it.
+Updates are compare-and-set so concurrent function invocations share it (`--jobs N` workers defer to
+the parent, which alone writes: detector.py).
 """
 
 from __future__ import annotations
