@@ -108,8 +108,9 @@ class Scanner:
         return hit
 
     def scan(self, names: Iterable[str], on_reject: Callable[[Rejected], None],
-             on_input: Callable[[str], None] | None = None) -> Batch:
-        batch = Batch(self.new_aggregator())
+             on_input: Callable[[str], None] | None = None, findings: Aggregator | None = None) -> Batch:
+        """`findings`: fold into this aggregator (a --jobs worker's, kept across its inputs)."""
+        batch = Batch(findings if findings is not None else self.new_aggregator())
         for name in names:
             self.scan_items(self.reader.items(name, self._wanted_key), name, batch, on_reject)
             if on_input:
@@ -189,28 +190,58 @@ class Scanner:
 
 
 # --- parallel -------------------------------------------------------------------------------
-_worker_scanner: Scanner | None = None
+# Each worker folds the findings of all its inputs into one aggregator and hands it over once, at the
+# end: shipping each input's folded findings and folding them again in the parent cost more CPU than
+# the folding itself (a busy trail yields a finding for one record in ten).
+#: how long a worker waits for the others to reach the hand-over (they are idle by then)
+HANDOVER_TIMEOUT_SECONDS = 120.0
 
 
-def _init_worker(make: Callable[[], Scanner]) -> None:
-    global _worker_scanner  # process-local: each worker process owns one scanner
-    _worker_scanner = make()
-    _worker_scanner.defer()
+@dataclass
+class _Worker:
+    scanner: Scanner
+    findings: Aggregator
+    handover: Any  # a multiprocessing Barrier for all workers: each takes exactly one hand-over task
 
 
-def _scan_one(name: str) -> Batch:
-    assert _worker_scanner is not None
-    batch_rejects: list[Rejected] = []
-    batch = _worker_scanner.scan([name], batch_rejects.append)
+_worker: _Worker | None = None
+
+
+@dataclass
+class _InputDone:
+    """What a worker returns per input (its findings stay in the worker until the hand-over)."""
+
+    stats: RunStats
+    rejected: list[Rejected]
+    deferred: dict[str, Any]
+
+
+def _init_worker(make: Callable[[], Scanner], new_aggregator: Callable[[], Aggregator], handover: Any) -> None:
+    global _worker  # process-local: each worker process owns one scanner
+    scanner = make()
+    scanner.defer()
+    _worker = _Worker(scanner, new_aggregator(), handover)
+
+
+def _scan_one(name: str) -> _InputDone:
+    assert _worker is not None
+    rejects: list[Rejected] = []
+    batch = _worker.scanner.scan([name], rejects.append, findings=_worker.findings)
 
     def failed(r: Rejected) -> None:
         batch.stats.reject(r.reason, r.origin)
-        batch_rejects.append(r)
+        rejects.append(r)
 
-    _worker_scanner.checkpoint(failed)
-    batch.rejected = batch_rejects
-    batch.deferred = _worker_scanner.deferred()
-    return batch
+    _worker.scanner.checkpoint(failed)
+    return _InputDone(batch.stats, rejects, _worker.scanner.deferred())
+
+
+def _hand_over(_: int) -> Aggregator:
+    assert _worker is not None
+    # every worker must take one of these tasks: the barrier holds each until all have one
+    _worker.handover.wait(HANDOVER_TIMEOUT_SECONDS)
+    out, _worker.findings = _worker.findings, Aggregator()
+    return out
 
 
 def _count_reject(batch: Batch, r: Rejected, on_reject: Callable[[Rejected], None]) -> None:
@@ -227,15 +258,17 @@ def scan_parallel(make: Callable[[], Scanner], new_aggregator: Callable[[], Aggr
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                             initargs=(make,)) as pool:
-        for name, b in zip(names, pool.map(_scan_one, names, chunksize=1), strict=True):
-            total.findings.extend(b.findings.results(for_merge=True))
-            total.stats.merge(b.stats)
-            for r in b.rejected:
+                             initargs=(make, new_aggregator, ctx.Barrier(jobs))) as pool:
+        # inputs one at a time, in order: an idle worker takes the next (files differ in size)
+        for name, done in zip(names, pool.map(_scan_one, names, chunksize=1), strict=True):
+            total.stats.merge(done.stats)
+            for r in done.rejected:
                 on_reject(r)
-            if parent is not None and b.deferred:
-                total.findings.extend(parent.absorb(b.deferred, lambda r: _count_reject(total, r, on_reject)))
+            if parent is not None and done.deferred:
+                total.findings.extend(parent.absorb(done.deferred, lambda r: _count_reject(total, r, on_reject)))
             if on_input:
                 on_input(name)
+        for found in pool.map(_hand_over, range(jobs)):
+            total.findings.merge(found)
     total.stats.seconds = time.perf_counter() - t0
     return total

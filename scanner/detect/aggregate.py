@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from scanner.model.finding import SEVERITY_RANK, Finding, fingerprint
 from scanner.timeutil import epoch_seconds, rfc3339
 
@@ -32,6 +34,20 @@ ACTOR_FIELDS = ("origin", "source_identity", "session_name", "oidc_subject", "su
 _TRACK_FACTOR = 10
 #: Event-id digests remembered per group, as a multiple of max_event_ids (redelivery detection).
 DEDUP_FACTOR = 10
+
+
+def _earlier(a: Finding, b: Finding) -> bool:
+    """A total order on findings (earliest event first), so a group's first finding, whose title and
+    evidence it shows, is the same whatever order the findings arrive in."""
+    ka, kb = (a.time, a.event_ids, a.id), (b.time, b.event_ids, b.id)
+    if ka != kb:
+        return ka < kb
+    # one event, two findings of one rule (e.g. two role bindings granted in one call): by content
+    return _canon(a.evidence) < _canon(b.evidence)
+
+
+def _canon(evidence: Mapping[str, Any]) -> bytes:
+    return orjson.dumps(evidence, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
 
 
 def _digest(event_id: str) -> bytes:
@@ -78,6 +94,8 @@ class Aggregator:
         g = self._groups.get(key)
         if g is None:
             g = self._groups[key] = _Group(first=f)
+        if _earlier(f, g.first):  # even a repeat: which one shows must not depend on arrival order
+            g.first = f
         new = [d for d in map(_digest, f.event_ids) if d not in g.seen]
         # A redelivered event is not a repeat. (A finding folded elsewhere names at most max_event_ids of
         # its events: only those can be recognised again when worker results are merged.)
@@ -87,8 +105,6 @@ class Aggregator:
         room = self.max_ids * DEDUP_FACTOR - len(g.seen)
         if room > 0:
             g.seen.update(new[:room])
-        if (f.time, f.event_ids) < (g.first.time, g.first.event_ids):
-            g.first = f
         g.count += f.count - repeats
         g.ids.update(f.event_ids)
         if len(g.ids) > 2 * self.max_ids:  # keep the smallest ids: deterministic whatever the order
@@ -99,6 +115,37 @@ class Aggregator:
         if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[g.severity]:
             g.severity = f.severity
         self._count_actors(g, f)
+
+    def merge(self, other: Aggregator) -> None:
+        """Fold another aggregator's groups into this one (a --jobs worker's, once it is done), as if
+        its findings had been added here: an event both counted (a redelivery in two inputs) counts once."""
+        self._single.extend(other._single)
+        cap = self.max_ids * DEDUP_FACTOR
+        for key, h in other._groups.items():
+            g = self._groups.get(key)
+            if g is None:
+                self._groups[key] = h
+                continue
+            g.count += h.count - len(g.seen & h.seen)
+            room = cap - len(g.seen)
+            if room > 0:
+                g.seen.update(sorted(h.seen - g.seen)[:room])
+            if _earlier(h.first, g.first):
+                g.first = h.first
+            g.ids.update(h.ids)
+            if len(g.ids) > 2 * self.max_ids:
+                g.ids = set(sorted(g.ids)[: self.max_ids])
+            g.last_time = max(g.last_time, h.last_time)
+            if SEVERITY_RANK[h.severity] >= SEVERITY_RANK[g.severity]:
+                g.severity = h.severity
+            g.more.update(h.more)
+            for name, values in h.actors.items():
+                counter = g.actors.setdefault(name, Counter())
+                for value, n in values.items():
+                    if value in counter or len(counter) < self.max_distinct * _TRACK_FACTOR:
+                        counter[value] += n
+                    else:
+                        g.more[name] += n
 
     def _count_actors(self, g: _Group, f: Finding) -> None:
         folded = f.evidence.get("distinct")

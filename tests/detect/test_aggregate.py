@@ -118,3 +118,38 @@ def test_the_cap_after_a_merge_does_not_depend_on_which_worker_saw_what() -> Non
             "access_key_id": [{"value": "AKIAIOSFODNN7EXAMPLE", "count": 3}],
             "session_name": [{"value": "s", "count": 3}]}
         assert f.evidence["distinct_more"] == {"source_ip": 1}
+
+
+def test_merged_worker_groups_equal_one_aggregator_whatever_the_split() -> None:
+    """--jobs N hands each worker's groups to the parent: the result must be what one process folds,
+    including whose evidence the finding shows when events share a time (or one event yields two)."""
+    t = "2024-07-31T13:00:00Z"
+    e2 = _actor("e2", "203.0.113.9", time=t)
+    events = [_actor("e5", "198.51.100.1", time=t), e2, e2.with_(evidence={**e2.evidence, "role": "roles/owner"}),
+              _actor("e7", "192.0.2.4", time="2024-07-31T13:20:00Z"), _actor("e1", "198.51.100.1", time=t)]
+    whole, backwards = Aggregator(), Aggregator()
+    whole.extend(events)
+    backwards.extend(reversed(events))
+    expected = whole.results()
+    assert backwards.results() == expected
+    assert expected[0].count == 4  # e2's two findings are one event
+    for split in range(len(events) + 1):
+        for order in (events, events[::-1]):
+            if split == (2 if order is events else 3):
+                continue  # e2's findings come from one event, so from one input: one worker has both
+            one, two, parent = Aggregator(), Aggregator(), Aggregator()
+            one.extend(order[:split])
+            two.extend(order[split:])
+            parent.merge(one)
+            parent.merge(two)
+            assert parent.results() == expected, (split, order is events)
+
+
+def test_an_event_both_workers_saw_counts_once_after_the_merge() -> None:
+    one, two, parent = Aggregator(), Aggregator(), Aggregator()
+    one.extend([_actor("a", "198.51.100.1"), _actor("b", "198.51.100.1")])
+    two.extend([_actor("c", "203.0.113.9"), _actor("b", "198.51.100.1")])
+    parent.merge(one)
+    parent.merge(two)
+    [f] = parent.results()
+    assert f.count == 3 and f.event_ids == ("a", "b", "c")
