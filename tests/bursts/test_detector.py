@@ -163,9 +163,9 @@ def test_a_burst_split_across_files_fires_with_jobs_2_exactly_as_with_jobs_1(
         assert r.exit_code == 1, r.output
         runs[jobs] = [orjson.loads(line) for line in r.stdout.splitlines() if line.strip()]
     fired = {f["rule"] for f in runs["1"] if ".bursts." in f["rule"]}
-    # the split bursts do fire (a count rule, a distinct-count rule, a then-rule, in each cloud)
+    # the split bursts do fire (a count rule, a distinct-count rule, a then-rule, learned callers)
     assert {BY_IP.id, "aws.bursts.access_denied_by_principal", "aws.bursts.s3_ransom_note",
-            "gcp.bursts.gcs_bulk_deletion"} <= fired
+            "gcp.bursts.gcs_bulk_deletion", "gcp.bursts.sa_new_caller", "aws.bursts.ses_recon_new_principal"} <= fired
     assert runs["2"] == runs["1"]  # same findings, ids, counts, event ids and evidence
 
 
