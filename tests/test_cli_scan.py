@@ -119,6 +119,16 @@ def test_jobs_2_gives_the_same_findings_as_jobs_1(tmp_path: Path) -> None:
     assert one and one == two
 
 
+def test_more_workers_than_inputs_hand_over_every_finding(tmp_path: Path) -> None:
+    """Workers keep their findings until the end; one that read nothing must not hold up the others."""
+    shutil.copy(STOP_LOGGING, tmp_path / "a.json")
+    rec = orjson.loads(STOP_LOGGING.read_bytes())["Records"][0]
+    (tmp_path / "b.json").write_bytes(orjson.dumps({**rec, "eventID": "later", "eventTime": "2030-01-01T00:00:00Z"}))
+    _, one, _ = run("scan", str(tmp_path))
+    _, four, _ = run("scan", str(tmp_path), "--jobs", "4")
+    assert len(one.splitlines()) >= 2 and one == four
+
+
 def test_config_error_names_file_and_line(tmp_path: Path) -> None:
     cfg = tmp_path / "auditwarden.yaml"
     cfg.write_text("aggregation:\n  window_seconds: 10\nresponse:\n  mode: yolo\n")
