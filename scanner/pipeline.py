@@ -33,8 +33,6 @@ class Batch:
     findings: Aggregator
     stats: RunStats = field(default_factory=RunStats)
     rejected: list[Rejected] = field(default_factory=list)
-    #: a --jobs worker's observations for one input, by detector name, for the parent to judge
-    deferred: dict[str, Any] = field(default_factory=dict)
 
 
 def iter_events(reader: InputReader, name: str, stats: RunStats, on_reject: Callable[[Rejected], None],
