@@ -8,14 +8,16 @@ already built (nothing to load again, nothing pickled but texts and the few hits
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from scanner.secrets.model import Blob, Hit
 from scanner.secrets.scan import BlobResult, LocatedHit, SecretScanner
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # The worker's scanner: set once in each worker process by the pool's initializer (a fork of the
 # parent, so the object is inherited, not sent).
@@ -59,6 +61,10 @@ def scan_all(scanner: SecretScanner, blobs: Iterable[Blob], jobs: int, min_bytes
         for blob in _chain(head, source):
             yield blob, scanner.scan(blob)
         return
+    # Imported here: a small scan never pays for them (about 25 ms of start-up).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     specs = {s.id: s for s in scanner.specs}
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(scanner,)) as pool:
