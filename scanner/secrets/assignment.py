@@ -19,7 +19,9 @@ from scanner.secrets.model import DetectorSpec, Hit
 # regex engine, so the (much more frequent) words that are not being assigned cost no Python.
 # It runs on the lower-cased text: a case-insensitive alternation is several times slower in `re`.
 _STEMS = ("secret", "token", "pass", "pwd", "cred", "auth", "key")
-_AFTER_STEM = r"[\w.\-]*[\"'`]?[ \t]*(?::=|=>|\?=|\+=|=|:|,|>)"
+# Possessive (`*+`): nothing after the name run (a quote, blanks, an operator) is a name character, so
+# giving characters back cannot help; without it `auth.example.com/` is retried at every character.
+_AFTER_STEM = r"[\w.\-]*+[\"'`]?[ \t]*(?::=|=>|\?=|\+=|=|:|,|>)"
 _SPACE = re.compile(r"\s")
 _NAME_RUN = re.compile(r"[A-Za-z0-9_.\-]*")
 _NAME_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
@@ -172,9 +174,9 @@ class AssignmentDetector:
             return h >= 3.0
         return h >= self.long_entropy and char_classes(value) >= 2
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str, low: str | None = None) -> list[Hit]:
         hits: list[Hit] = []
-        low = text.lower()
+        low = text.lower() if low is None else low
         # Offsets in the lower-cased text are offsets in the text unless lower() changed a length (İ).
         same = len(low) == len(text)
         found = sorted({m.start() for rx in (self.candidates if same else self.candidates_any_case)

@@ -77,7 +77,7 @@ class AwsKeyDetector:
         return [m for m in SECRET_RUN.finditer(text, start, len(text) if end is None else end)
                 if len(m.group(0)) == 40 and self._secret_ok(m.group(0))]
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str, low: str | None = None) -> list[Hit]:
         # The keyword pass is case-blind, and random base64 holds `akia` or `aws` often: the exact,
         # upper-case prefixes decide whether the key-ID pattern runs at all.
         ids = [m for m in KEY_ID.finditer(text) if not rejected(m.group(1), self.spec.filters)
@@ -88,7 +88,7 @@ class AwsKeyDetector:
         else:
             # Without a key ID only a secret on a line that names it can be reported: read those lines.
             near: dict[int, re.Match[str]] = {}
-            low = text.lower()
+            low = text.lower() if low is None else low
             names = [nm for rx in SECRET_NAMES_LOWER for nm in rx.finditer(low)] if len(low) == len(text) else \
                 list(SECRET_NAME.finditer(text))
             for nm in names:

@@ -121,4 +121,6 @@ class Detector(Protocol):
 
     spec: DetectorSpec
 
-    def find(self, text: str) -> Sequence[Hit]: ...
+    def find(self, text: str, low: str | None = None) -> Sequence[Hit]:
+        """`low`, when given, is `text.lower()`: the scanner lower-cases each text once for all."""
+        ...

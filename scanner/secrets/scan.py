@@ -69,13 +69,13 @@ class SecretScanner:
                 h.secret for spec, det, _ in self._detectors for c in spec.cases if c.expect for h in det.find(c.text))
         return self._published
 
-    def _find(self, text: str, path: str, present: frozenset[str]) -> Iterable[tuple[DetectorSpec, Hit]]:
+    def _find(self, text: str, low: str, path: str, present: frozenset[str]) -> Iterable[tuple[DetectorSpec, Hit]]:
         for spec, det, skip in self._detectors:
             if spec.keywords and present.isdisjoint(spec.keywords):
                 continue
             if skip(path):
                 continue
-            for h in det.find(text):
+            for h in det.find(text, low):
                 yield spec, h
 
     @staticmethod
@@ -91,11 +91,13 @@ class SecretScanner:
 
     def scan(self, blob: Blob) -> BlobResult:
         text = blob.text
-        present = self._index.present(text.lower())
-        found = list(self._find(text, blob.path, present))
+        low = text.lower()
+        present = self._index.present(low)
+        found = list(self._find(text, low, blob.path, present))
         view = self.layers.view(text, not present.isdisjoint(self.layers.triggers))
         if view is not None:
-            for spec, h in self._find(view.text, blob.path, self._index.present(view.text.lower())):
+            view_low = view.text.lower()
+            for spec, h in self._find(view.text, view_low, blob.path, self._index.present(view_low)):
                 placed = self._through(view, h)
                 if placed is not None:
                     found.append((spec, placed))
