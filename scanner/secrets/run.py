@@ -7,21 +7,21 @@ exit code 2) for anything the user must fix.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from scanner.model.finding import Finding
 from scanner.secrets.baseline import BaselineError, load_baseline, updated, write_baseline
 from scanner.secrets.findings import to_finding
 from scanner.secrets.gitio import GitError, repo_root
-from scanner.secrets.model import DetectorSpec
+from scanner.secrets.model import Blob, DetectorSpec
 from scanner.secrets.pack import load_pack
 from scanner.secrets.parallel import jobs_for, scan_all
 from scanner.secrets.registry import ENGINES
 from scanner.secrets.report import Summary
 from scanner.secrets.scan import SecretScanner
 from scanner.secrets.settings import load_settings
-from scanner.secrets.sources import Collector, SourceStats
+from scanner.secrets.sources import Collector, FileRef, SourceStats
 from scanner.timeutil import rfc3339
 from scanner.yamlio import YamlError
 
@@ -84,14 +84,16 @@ def run(req: Request) -> Outcome:
     scanned: set[str] = set()
     found: list[Finding] = []
     try:
+        items: Iterable[Blob | FileRef]
         if req.staged and root is not None:
-            blobs = collector.staged(root)
+            items = collector.staged(root)
         elif req.since and root is not None:
-            blobs = collector.since(root, req.since)
+            items = collector.since(root, req.since)
         else:
-            blobs = collector.worktree(list(req.paths), root)
+            items = collector.worktree_files(list(req.paths), root)
         jobs = jobs_for(req.jobs if req.jobs is not None else settings.jobs)
-        for blob, result in scan_all(scanner, blobs, jobs, settings.parallel_min_bytes, settings.batch_bytes):
+        for blob, result in scan_all(scanner, items, jobs, settings.parallel_min_bytes, settings.batch_bytes,
+                                     collector):
             scanned.add(blob.path)
             summary.inline_allowed += result.inline_allowed
             for lh in result.hits:

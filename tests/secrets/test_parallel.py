@@ -69,3 +69,32 @@ def test_only_a_big_scan_starts_workers(min_bytes: int, in_process: bool) -> Non
     blobs = [Blob(f"f{i}", "x = 1\n" * 100) for i in range(6)]
     assert len(list(scan_all(scanner, blobs, jobs=2, min_bytes=min_bytes, batch_bytes=1000))) == 6
     assert scanner.seen == ([b.path for b in blobs] if in_process else [])
+
+
+def test_workers_read_their_own_files_and_count_what_one_process_counts(plain_dir: Path, fake: Fake) -> None:
+    """Workers get file names, not texts: what they read (UTF-16, windows of a big file with a key pair
+    across a cut, binaries, what is too large) must be found and counted as one process does."""
+    (plain_dir / ".auditwarden-secrets.yaml").write_text(
+        "parallel_min_bytes: 1000\nmax_file_bytes: 4096\nmax_scan_bytes: 200000\n")
+    kid, sec = fake.aws_key_id(), fake.aws_secret()
+    filler = "".join(f"# line {i}\n" for i in range(370))  # about 4 KiB: the pair straddles the first cut
+    (plain_dir / "big.env").write_text(filler + f"AWS_ACCESS_KEY_ID={kid}\nAWS_SECRET_ACCESS_KEY={sec}\n" + filler)
+    (plain_dir / "notes.txt").write_text(f"token: {fake.github()}\n", encoding="utf-16")
+    (plain_dir / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 8)
+    (plain_dir / "huge.log").write_text("x = 1\n" * 40000)
+    for i in range(12):
+        (plain_dir / f"m{i:02d}.py").write_text(f"x_{i} = compute({i})\n" * 150)
+    one = cli_run(".", "--format", "jsonl", "--jobs", "1")
+    two = cli_run(".", "--format", "jsonl", "--jobs", "2")
+
+    def summary(err: str) -> list[str]:  # the seconds differ, nothing else
+        return [line.rsplit(", ", 1)[0] if line.startswith("auditwarden") else line for line in err.splitlines()]
+
+    def where(out: str) -> list[tuple[str, object, object]]:
+        return [(f["rule"], f["location"]["path"], f["location"]["line"]) for f in map(json.loads, out.splitlines())]
+
+    assert one[0] == two[0] == 1
+    assert where(two[1]) == where(one[1]) == [("secrets.aws.access_key", "big.env", 371),
+                                              ("secrets.github.token", "notes.txt", 1)]
+    assert summary(two[2]) == summary(one[2])
+    assert "15 file(s)" in one[2] and "1 binary" in one[2] and "huge.log" in one[2] and "big.env" in one[2]
