@@ -12,14 +12,16 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import orjson
 
 from scanner.model.finding import SEVERITIES, SEVERITY_RANK, Finding
-from scanner.ops.stats import RunStats
 from scanner.yamlio import YamlError
+
+if TYPE_CHECKING:
+    from scanner.ops.stats import RunStats
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -162,6 +164,7 @@ def normalize_cmd(paths: Sequence[str], fmt: str, output: str | None, dead_lette
     """Write one normalized event per line (our Event, or OCSF 1.8.0 API Activity)."""
     from scanner.normalize.ocsf import to_ocsf
     from scanner.ops.deadletter import DeadLetterFile
+    from scanner.ops.stats import RunStats
     from scanner.pipeline import iter_events
     from scanner.sources.paths import InputError, InputReader, expand
 

@@ -38,6 +38,8 @@ def needles(word: bytes) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
+    """One span of the original replaced in the view."""
+
     start: int  # in the original text
     end: int
     text: str  # what the view holds instead

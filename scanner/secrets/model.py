@@ -38,6 +38,8 @@ class Case:
 
 @dataclass(frozen=True, slots=True)
 class SeverityOverride:
+    """A severity for hits whose path matches `match`."""
+
     pattern: re.Pattern[str]
     severity: str
 

@@ -23,6 +23,8 @@ ALLOW_NEXT_MARKERS = ("auditwarden:allow-next-line", "pragma: allowlist nextline
 
 @dataclass(frozen=True, slots=True)
 class LocatedHit:
+    """A hit with the line numbers a finding reports."""
+
     spec: DetectorSpec
     hit: Hit
     line: int  # 1-based, in the file (the diff's new-file numbering for --since)
@@ -31,6 +33,8 @@ class LocatedHit:
 
 @dataclass(frozen=True, slots=True)
 class BlobResult:
+    """The hits of one blob, and how many inline markers silenced."""
+
     hits: tuple[LocatedHit, ...]
     inline_allowed: int
 

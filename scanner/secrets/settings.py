@@ -24,8 +24,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scanner.config import _int, strs
-from scanner.config import line_of as _line
 from scanner.secrets import layers
 from scanner.secrets.globs import matcher
 from scanner.secrets.model import DetectorSpec
@@ -44,6 +42,8 @@ BATCH_BYTES = 512 * 1024  # text sent to a worker at a time: enough to dwarf the
 
 @dataclass(frozen=True, slots=True)
 class SecretsSettings:
+    """The settings in force (defaults where the file is silent)."""
+
     source: str = "<defaults>"
     exclude_paths: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -80,6 +80,11 @@ class SecretsSettings:
 def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSettings:
     if doc is None:
         return SecretsSettings(source=path)
+    # Here, not at the top: scanner.config defines the audit-log configuration's models, which a
+    # scan without a settings file (the pre-commit hook's usual case) need not build.
+    from scanner.config import _int, strs
+    from scanner.config import line_of as _line
+
     if not isinstance(doc, Mapping):
         raise YamlError(path, 1, "secret-scanning settings are a mapping")
     for k in doc:

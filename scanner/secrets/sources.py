@@ -23,6 +23,8 @@ _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 @dataclass
 class SourceStats:
+    """What the sources read and skipped, and why."""
+
     files: int = 0
     bytes: int = 0
     commits: int = 0
