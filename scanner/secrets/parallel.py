@@ -1,65 +1,43 @@
 """Blobs scanned on several cores, in the order they came, for trees big enough to repay it.
 
-A work tree of many megabytes is CPU-bound Python (the detectors) after cheap reads. Worker processes
-are forked with the scanner and the collector already built (nothing to load again) and are handed
-file *names*: each reads, decodes and scans its own files, so no text crosses a pipe — shipping the
-texts cost about as much CPU as reading them. Back come the few hits, the blobs without their text and
-the worker's share of the source counters. Blobs that exist only in memory (`--staged`, `--since`)
-are sent as they are. Small scans — a commit's worth — never start a worker: start-up is their
-budget, and so is the import of the process pool.
+A work tree of many megabytes is CPU-bound Python (the detectors) after cheap reads. Items are taken
+in rounds of up to `round_bytes`; a round of at least `min_bytes` is shared out by size between this
+process and `jobs - 1` children forked for that round, which inherit the scanner, the collector and
+the round's items (nothing is pickled on the way there) and read, decode and scan their own share;
+back through a pipe come only the hits, the blobs without their text and the counts of what was read.
+Plain `os.fork` rather than a process pool: the pool's imports, manager thread, queues and worker
+bootstrap cost about 60 ms of CPU a run, as much as scanning two megabytes. Small scans — a commit's
+worth — never fork: start-up is their budget.
 """
 
 from __future__ import annotations
 
 import os
-from collections import deque
+import pickle
+import signal
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import NoReturn
 
 from scanner.secrets.model import Blob, Hit
 from scanner.secrets.scan import BlobResult, LocatedHit, SecretScanner
 from scanner.secrets.sources import Collector, FileRef, SourceStats
 
-if TYPE_CHECKING:
-    from concurrent.futures import Future
-
 Item = Blob | FileRef  # a text to scan, or a work-tree file to read and scan
 Found = tuple[str, Hit, int, tuple[int, ...]]  # spec id, hit, line, part lines: what crosses back
-Batch = tuple[list[tuple[Blob, list[Found], int]], SourceStats]
-
-# The worker's scanner and collector: set once in each worker process by the pool's initializer (a
-# fork of the parent, so the objects are inherited, not sent).
-_worker: tuple[SecretScanner, Collector | None] | None = None
+# One item's outcome: each blob it yielded (without its text) with its hits and inline-allowed count,
+# and what reading it counted (None for a blob already in memory).
+Scanned = tuple[list[tuple[Blob, list[Found], int]], SourceStats | None]
 
 
-def _init(scanner: SecretScanner, collector: Collector | None) -> None:
-    global _worker
-    _worker = (scanner, collector)
+class WorkerError(RuntimeError):
+    pass
 
 
-def _read(item: Item, collector: Collector | None) -> Iterable[Blob]:
-    if isinstance(item, Blob):
-        return (item,)
-    if collector is None:
-        raise TypeError("a file to read needs the collector that reads it")
-    return collector.file(Path(item.fs_path), item.key)
-
-
-def _scan_batch(batch: list[Item]) -> Batch:
-    assert _worker is not None
-    scanner, collector = _worker
-    stats = SourceStats()
-    if collector is not None:
-        collector.stats = stats  # this worker's counts for this batch, added up by the parent
-    out = []
-    for item in batch:
-        for blob in _read(item, collector):
-            r = scanner.scan(blob)
-            hits = [(lh.spec.id, lh.hit, lh.line, lh.part_lines) for lh in r.hits]
-            out.append((replace(blob, text=""), hits, r.inline_allowed))
-    return out, stats
+def jobs_for(requested: int) -> int:
+    """0 means one process a core."""
+    return requested if requested > 0 else (os.cpu_count() or 1)
 
 
 def _size(item: Item) -> int:
@@ -71,61 +49,139 @@ def _size(item: Item) -> int:
         return 0  # the reader counts it as unreadable
 
 
-def jobs_for(requested: int) -> int:
-    """0 means one worker a core."""
-    return requested if requested > 0 else (os.cpu_count() or 1)
+def _scan_items(scanner: SecretScanner, collector: Collector | None, items: list[Item]) -> list[Scanned]:
+    out: list[Scanned] = []
+    for item in items:
+        done: list[tuple[Blob, list[Found], int]] = []
+        if isinstance(item, Blob):
+            blobs: Iterable[Blob] = (item,)
+            stats = None
+        elif collector is None:
+            raise TypeError("a file to read needs the collector that reads it")
+        else:
+            stats = collector.stats = SourceStats()  # this item's counts, added up in item order
+            blobs = collector.file(Path(item.fs_path), item.key)
+        for blob in blobs:
+            r = scanner.scan(blob)
+            done.append((replace(blob, text=""), [(lh.spec.id, lh.hit, lh.line, lh.part_lines) for lh in r.hits],
+                         r.inline_allowed))
+        out.append((done, stats))
+    return out
 
 
-def scan_all(scanner: SecretScanner, items: Iterable[Item], jobs: int, min_bytes: int, batch_bytes: int,
+def _shares(sizes: list[int], n: int) -> list[list[int]]:
+    """Item indices in `n` shares of about equal bytes (largest first to the lightest share)."""
+    loads = [0] * n
+    shares: list[list[int]] = [[] for _ in range(n)]
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        k = loads.index(min(loads))
+        shares[k].append(i)
+        loads[k] += sizes[i] or 1
+    return [sorted(s) for s in shares if s]
+
+
+def _child(fd: int, scanner: SecretScanner, collector: Collector | None, items: list[Item]) -> NoReturn:
+    """The forked worker: scan, send, leave without running the parent's exit handlers."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C: the parent reports it, not each child
+        try:
+            payload = pickle.dumps(("ok", _scan_items(scanner, collector, items)))
+            code = 0
+        except Exception as e:  # sent to the parent, which raises it there
+            payload = pickle.dumps(("error", f"{type(e).__name__}: {e}"))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+    finally:
+        os._exit(code)
+
+
+def _read_all(fd: int) -> bytes:
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+def _round(scanner: SecretScanner, collector: Collector | None, items: list[Item], sizes: list[int],
+           jobs: int) -> list[Scanned]:
+    shares = _shares(sizes, jobs)
+    children: list[tuple[int, int | None, list[int]]] = []  # pid, read end, share
+    try:
+        for share in shares[1:]:
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(r)
+                _child(w, scanner, collector, [items[i] for i in share])
+            os.close(w)
+            children.append((pid, r, share))
+        results: list[Scanned | None] = [None] * len(items)
+        own = shares[0]
+        for i, scanned in zip(own, _scan_items(scanner, collector, [items[i] for i in own]), strict=True):
+            results[i] = scanned
+        for n, (pid, fd, share) in enumerate(children):
+            assert fd is not None
+            children[n] = (pid, None, share)  # _read_all closes it
+            data = _read_all(fd)
+            try:
+                status, body = pickle.loads(data)
+            except Exception:
+                raise WorkerError("a secret-scanning worker died before it reported (out of memory?)") from None
+            if status != "ok":
+                raise WorkerError(f"a secret-scanning worker failed: {body}")
+            for i, scanned in zip(share, body, strict=True):
+                results[i] = scanned
+    finally:
+        for pid, open_fd, _ in children:
+            if open_fd is not None:
+                os.close(open_fd)
+            os.waitpid(pid, 0)
+    return [s for s in results if s is not None]
+
+
+def scan_all(scanner: SecretScanner, items: Iterable[Item], jobs: int, min_bytes: int, round_bytes: int,
              collector: Collector | None = None) -> Iterator[tuple[Blob, BlobResult]]:
-    """(blob, result) for every blob, in order. On workers once the items add up to `min_bytes`
-    (files by their size on disk: nothing is read before the choice)."""
-    source = ((item, _size(item)) for item in items) if jobs > 1 else ((item, 0) for item in items)
-    head: list[tuple[Item, int]] = []
-    size = 0
-    if jobs > 1:
-        for sized in source:
-            head.append(sized)
-            size += sized[1]
-            if size >= min_bytes:
-                break
-    if jobs <= 1 or size < min_bytes:
-        for item, _ in _chain(head, source):
+    """(blob, result) for every blob, in order. Rounds of at least `min_bytes` (files by their size on
+    disk: nothing is read before the choice) are shared between `jobs` processes."""
+    if jobs <= 1 or not hasattr(os, "fork"):
+        for item in items:
             for blob in _read(item, collector):
                 yield blob, scanner.scan(blob)
         return
-    # Imported here: a small scan never pays for them (about 25 ms of start-up).
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     specs = {s.id: s for s in scanner.specs}
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init, initargs=(scanner, collector)) as pool:
-        pending: deque[Future[Batch]] = deque()
+    parent_stats = collector.stats if collector is not None else None
+    batch: list[Item] = []
+    sizes: list[int] = []
+    total = 0
 
-        def drain(limit: int) -> Iterator[tuple[Blob, BlobResult]]:
-            while len(pending) > limit:
-                done, stats = pending.popleft().result()
-                if collector is not None:
-                    collector.stats.add(stats)
-                for blob, hits, allowed in done:
-                    located = tuple(LocatedHit(specs[sid], h, line, parts) for sid, h, line, parts in hits)
-                    yield blob, BlobResult(located, allowed)
+    def flush() -> Iterator[tuple[Blob, BlobResult]]:
+        if total < min_bytes:  # a small scan, or the small tail of a big one: no fork
+            for item in batch:
+                for blob in _read(item, collector):
+                    yield blob, scanner.scan(blob)
+            return
+        done = _round(scanner, collector, batch, sizes, jobs)
+        if collector is not None and parent_stats is not None:
+            collector.stats = parent_stats
+        for scanned, stats in done:
+            if stats is not None and parent_stats is not None:
+                parent_stats.add(stats)
+            for blob, hits, allowed in scanned:
+                located = tuple(LocatedHit(specs[sid], h, line, parts) for sid, h, line, parts in hits)
+                yield blob, BlobResult(located, allowed)
 
-        batch: list[Item] = []
-        size = 0
-        for item, item_size in _chain(head, source):
-            batch.append(item)
-            size += item_size
-            if size >= batch_bytes:
-                pending.append(pool.submit(_scan_batch, batch))
-                batch, size = [], 0
-                yield from drain(2 * jobs)  # a bounded number of batches in flight: memory stays bounded
-        if batch:
-            pending.append(pool.submit(_scan_batch, batch))
-        yield from drain(0)
+    for item in items:
+        batch.append(item)
+        sizes.append(_size(item))
+        total += sizes[-1]
+        if total >= round_bytes:  # memory stays bounded: a round's blobs, no more
+            yield from flush()
+            batch, sizes, total = [], [], 0
+    yield from flush()
 
 
-def _chain(head: list[tuple[Item, int]], rest: Iterator[tuple[Item, int]]) -> Iterator[tuple[Item, int]]:
-    yield from head
-    yield from rest
+def _read(item: Item, collector: Collector | None) -> Iterable[Blob]:
+    if isinstance(item, Blob):
+        return (item,)
+    if collector is None:
+        raise TypeError("a file to read needs the collector that reads it")
+    return collector.file(Path(item.fs_path), item.key)

@@ -103,7 +103,7 @@ def run(req: Request) -> Outcome:
         else:
             items = collector.worktree_files(list(req.paths), root)
         jobs = jobs_for(req.jobs if req.jobs is not None else settings.jobs)
-        for blob, result in scan_all(scanner, items, jobs, settings.parallel_min_bytes, settings.batch_bytes,
+        for blob, result in scan_all(scanner, items, jobs, settings.parallel_min_bytes, settings.round_bytes,
                                      collector):
             scanned.add(blob.path)
             summary.inline_allowed += result.inline_allowed

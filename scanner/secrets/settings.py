@@ -37,7 +37,9 @@ DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_SCAN_BYTES = 256 * 1024 * 1024
 DEFAULT_WINDOW_OVERLAP = 64 * 1024
 DEFAULT_PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-BATCH_BYTES = 512 * 1024  # text sent to a worker at a time: enough to dwarf the hand-over
+# Items shared out between the processes at a time (a fork per round and worker; memory holds a round's
+# blobs when they come from git rather than from files).
+ROUND_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,7 @@ class SecretsSettings:
     window_overlap_bytes: int = DEFAULT_WINDOW_OVERLAP
     jobs: int = 0
     parallel_min_bytes: int = DEFAULT_PARALLEL_MIN_BYTES
-    batch_bytes: int = BATCH_BYTES
+    round_bytes: int = ROUND_BYTES
     disabled_rules: tuple[str, ...] = ()
     baseline: str | None = None
     detectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

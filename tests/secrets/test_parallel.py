@@ -46,7 +46,7 @@ def test_workers_find_what_one_process_finds(tree: Path) -> None:
 def test_results_come_back_in_order_with_the_blob_they_belong_to(fake: Fake) -> None:
     scanner = SecretScanner(load_pack(), dict(ENGINES))
     blobs = [Blob(f"f{i}", f"x = {i}\n" * 50 + (f"token: {fake.github()}\n" if i % 5 == 0 else "")) for i in range(40)]
-    out = list(scan_all(scanner, blobs, jobs=2, min_bytes=100, batch_bytes=2000))
+    out = list(scan_all(scanner, blobs, jobs=2, min_bytes=100, round_bytes=2000))
     assert [b.path for b, _ in out] == [b.path for b in blobs]
     assert [bool(r.hits) for _, r in out] == [i % 5 == 0 for i in range(40)]
     assert all(r.hits[0].spec.id == "secrets.github.token" for _, r in out if r.hits)
@@ -67,8 +67,24 @@ def test_only_a_big_scan_starts_workers(min_bytes: int, in_process: bool) -> Non
     scanner = Recording(load_pack(), dict(ENGINES))
     scanner.seen = []
     blobs = [Blob(f"f{i}", "x = 1\n" * 100) for i in range(6)]
-    assert len(list(scan_all(scanner, blobs, jobs=2, min_bytes=min_bytes, batch_bytes=1000))) == 6
-    assert scanner.seen == ([b.path for b in blobs] if in_process else [])
+    assert len(list(scan_all(scanner, blobs, jobs=2, min_bytes=min_bytes, round_bytes=1000))) == 6
+    if in_process:
+        assert scanner.seen == [b.path for b in blobs]
+    else:  # this process scans its own share of each round, a forked worker the other
+        assert 0 < len(scanner.seen) < len(blobs)
+
+
+def test_a_failing_worker_is_an_error_not_a_silent_gap() -> None:
+    class Failing(SecretScanner):
+        def scan(self, blob: Blob) -> BlobResult:
+            if blob.path == "f5":
+                raise ValueError("boom")
+            return super().scan(blob)
+
+    scanner = Failing(load_pack(), dict(ENGINES))
+    blobs = [Blob(f"f{i}", "x = 1\n" * 100) for i in range(6)]
+    with pytest.raises(Exception, match="boom"):
+        list(scan_all(scanner, blobs, jobs=3, min_bytes=100, round_bytes=10_000))
 
 
 def test_workers_read_their_own_files_and_count_what_one_process_counts(plain_dir: Path, fake: Fake) -> None:
