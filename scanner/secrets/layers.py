@@ -25,6 +25,9 @@ _WRAP = re.compile(r"\s+")
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\U00010000-\U0010ffff]")
 
 
+ESCAPED_SLASH = "\\/"  # JSON's optional escape of `/`
+
+
 def needles(word: bytes) -> tuple[str, ...]:
     """The base64 characters that `word` fixes at each of the three alignments it can start at."""
     out = []
@@ -105,13 +108,14 @@ class Layers:
         self.min_run = min_run
         self.printable_share = printable_share
 
-    def view(self, text: str, base64_likely: bool | None = None) -> View | None:
+    def view(self, text: str, base64_likely: bool | None = None, escaped: bool | None = None) -> View | None:
         """None when there is nothing to take off (the common case). `base64_likely`: whether the text
-        holds a trigger (the caller's keyword pass knows); None to look here."""
+        holds a trigger; `escaped`: whether it holds ESCAPED_SLASH (the caller's keyword pass knows
+        both); None to look here."""
         edits: list[Edit] = []
         if base64_likely if base64_likely is not None else any(n in text for n in self.needles):
             edits.extend(self._base64(text))
-        if "\\/" in text:
+        if escaped if escaped is not None else ESCAPED_SLASH in text:
             taken = [(e.start, e.end) for e in edits]
             for m in re.finditer(r"\\/", text):
                 if not any(s <= m.start() < e for s, e in taken):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from scanner.secrets.globs import matcher
 from scanner.secrets.keywords import KeywordIndex
-from scanner.secrets.layers import Layers, View
+from scanner.secrets.layers import ESCAPED_SLASH, Layers, View
 from scanner.secrets.lines import LineIndex
 from scanner.secrets.model import Blob, Detector, DetectorSpec, Hit
 
@@ -63,7 +63,9 @@ class SecretScanner:
         self.specs = tuple(s for s in specs if s.id not in off)
         self._detectors = [(s, engines[s.engine](s), matcher(s.skip_paths)) for s in self.specs]
         self._published: frozenset[str] | None = None
-        self._index = KeywordIndex([k for s in self.specs for k in s.keywords] + list(self.layers.triggers))
+        # Also the layers' words: one pass tells the detectors and the decoder what the text holds.
+        self._index = KeywordIndex([k for s in self.specs for k in s.keywords] + list(self.layers.triggers)
+                                   + [ESCAPED_SLASH])
 
     def published(self) -> frozenset[str]:
         """The secrets of the pack's own must-fire cases: published examples, like AWS's …EXAMPLE keys.
@@ -98,7 +100,7 @@ class SecretScanner:
         low = text.lower()
         present = self._index.present(low)
         found = list(self._find(text, low, blob.path, present))
-        view = self.layers.view(text, not present.isdisjoint(self.layers.triggers))
+        view = self.layers.view(text, not present.isdisjoint(self.layers.triggers), ESCAPED_SLASH in present)
         if view is not None:
             view_low = view.text.lower()
             for spec, h in self._find(view.text, view_low, blob.path, self._index.present(view_low)):
