@@ -165,7 +165,11 @@ class Collector:
                 if size > self.max_bytes:
                     yield from self._in_parts(fh, size, key)
                     return
-                data = fh.read(self.max_bytes + 1)
+                # What fstat says and one byte more: a read sized for the largest file allowed maps and
+                # unmaps max_file_bytes of memory for every small file.
+                data = fh.read(size + 1) if size else b""
+                if len(data) > size or not size:  # grown since fstat, or a size the system does not know
+                    data += fh.read(self.max_bytes + 1 - len(data))
         except FileNotFoundError:
             return  # tracked but deleted in the work tree: nothing to leak from here
         except IsADirectoryError:
