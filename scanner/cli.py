@@ -6,19 +6,22 @@ Exit codes (DESIGN.md §4): 0 ran and found nothing at/above --fail-on; 1 found 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 import orjson
 
 from scanner.model.finding import SEVERITIES, SEVERITY_RANK, Finding
-from scanner.ops.stats import RunStats
 from scanner.yamlio import YamlError
+
+if TYPE_CHECKING:
+    from scanner.ops.stats import RunStats
 
 EXIT_OK, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 
@@ -35,7 +38,32 @@ def _log(log_format: str, summary: RunStats, command: str) -> None:
         sys.stderr.write(summary.human() + "\n")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands that live with their package, as "module:attribute": imported when run (or listed by
+# --help), not at every start — `auditwarden secrets` is a pre-commit hook and start-up is its budget.
+PACKAGE_COMMANDS: dict[str, str] = {
+    "secrets": "scanner.secrets.command:secrets",
+    "policy": "scanner.provenance.command:policy",
+    "report": "scanner.report.command:report",
+    "baseline": "scanner.anomaly.command:baseline",
+    "anomaly": "scanner.anomaly.command:anomaly",
+    "respond": "scanner.respond.command:respond",
+    "revoke": "scanner.respond.command:revoke",
+    "undo": "scanner.respond.command:undo",
+}
+
+
+class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *PACKAGE_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in PACKAGE_COMMANDS and name not in self.commands:
+            module, _, attr = PACKAGE_COMMANDS[name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="auditwarden")
 def cli() -> None:
     """auditwarden: who deployed, who holds too much, which keys leaked."""
@@ -136,6 +164,7 @@ def normalize_cmd(paths: Sequence[str], fmt: str, output: str | None, dead_lette
     """Write one normalized event per line (our Event, or OCSF 1.8.0 API Activity)."""
     from scanner.normalize.ocsf import to_ocsf
     from scanner.ops.deadletter import DeadLetterFile
+    from scanner.ops.stats import RunStats
     from scanner.pipeline import iter_events
     from scanner.sources.paths import InputError, InputReader, expand
 
@@ -249,35 +278,6 @@ def rules_test(paths: Sequence[str], verbose: bool) -> None:
         click.echo(f"FAIL {line}")
     click.echo(f"{len(results) - len(failed)}/{len(results)} cases passed across {len(loaded) + len(bursts)} rules")
     sys.exit(EXIT_FOUND if failed or lacking else EXIT_OK)
-
-
-from scanner.secrets.command import secrets as _secrets_cmd  # noqa: E402
-
-cli.add_command(_secrets_cmd)
-
-
-# --- policy (deploy provenance: the allowlist exported as SCP / IAM deny policy) --------------
-from scanner.provenance.command import policy as _policy  # noqa: E402  (the group lives with its package)
-
-cli.add_command(_policy)
-
-from scanner.report.command import report as _report  # noqa: E402  (lives with its package)
-
-cli.add_command(_report)
-
-# --- baseline / anomaly (per-principal behaviour; pandas and pyod only inside `anomaly`) ------
-from scanner.anomaly.command import anomaly as _anomaly  # noqa: E402
-from scanner.anomaly.command import baseline as _baseline  # noqa: E402
-
-cli.add_command(_baseline)
-cli.add_command(_anomaly)
-
-
-# --- respond / revoke / undo (the response gate lives with its package) ----------------------
-from scanner.respond import command as _respond_cmds  # noqa: E402
-
-for _cmd in (_respond_cmds.respond, _respond_cmds.revoke, _respond_cmds.undo):
-    cli.add_command(_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

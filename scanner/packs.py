@@ -32,11 +32,12 @@ def data_root() -> Path:
 
 
 def load_units(roots: list[Path], parse: Callable[[Any, str], U], what: str, *, recursive: bool,
-               skip: Callable[[Path], bool] = lambda rel: False) -> list[U]:
+               skip: Callable[[Path], bool] = lambda rel: False, cached: bool = False) -> list[U]:
     """Parse every `*.yaml` under the roots (files or folders), one unit a file, in name order.
 
     A file saying `enabled: false` is left out; two units with one id are refused, naming both files.
-    `skip` gets each file's path relative to its root folder.
+    `skip` gets each file's path relative to its root folder. `cached`: parsed documents come from
+    scanner.packcache where current (start-up without PyYAML).
     """
     files: list[Path] = []
     for root in roots:
@@ -49,8 +50,13 @@ def load_units(roots: list[Path], parse: Callable[[Any, str], U], what: str, *, 
             raise YamlError(str(root), 0, f"no such {what} file or directory")
     units: list[U] = []
     seen: dict[str, str] = {}
-    for f in files:
-        doc = load_file(f)
+    if cached:
+        from scanner.packcache import load_files
+
+        docs = load_files(files)
+    else:
+        docs = [load_file(f) for f in files]
+    for f, doc in zip(files, docs, strict=True):
         if isinstance(doc, Mapping) and doc.get("enabled") is False:
             continue
         unit = parse(doc, str(f))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 
 class LineDict(dict[str, Any]):
@@ -18,12 +17,21 @@ class LineDict(dict[str, Any]):
         return self.key_lines.get(key, self.line)
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+@cache
+def _line_loader() -> Any:
     """SafeLoader on libyaml's parser where available: rule packs are parsed at every start (the
-    pre-commit hook's budget is half a second) and the pure-Python parser is several times slower."""
+    pre-commit hook's budget is half a second) and the pure-Python parser is several times slower.
+    PyYAML is imported here, when a file is first parsed: the import alone costs 10-20 ms."""
+    import yaml
+
+    class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
+
+    _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    return _LineLoader
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> LineDict:
+def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> LineDict:
     # `<<: *anchor` merges come first after flattening; a key written out after them overrides the
     # merged value (YAML merge semantics, used by rule tests that vary one field of a record).
     explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
@@ -39,6 +47,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool =
             key = str(key)
         if i >= merged:
             if key in written:
+                import yaml
+
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
@@ -46,9 +56,6 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool =
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = key_node.start_mark.line + 1
     return out
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 class YamlError(ValueError):
@@ -62,8 +69,12 @@ class YamlError(ValueError):
 
 
 def load_text(text: str, path: str) -> Any:
+    if not text.strip():
+        return None  # what the parser says of an empty document, without importing it
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_LineLoader)  # a SafeLoader subclass
+        return yaml.load(text, Loader=_line_loader())  # a SafeLoader subclass
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else 0

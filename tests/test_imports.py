@@ -53,3 +53,28 @@ def test_a_lambda_invocation_imports_nothing_heavy() -> None:
     assert "scanner.live.runtime" in mods
     assert not {m for m in mods if m.split(".")[0] in HEAVY or m.startswith("google.cloud")}
     assert "boto3" not in mods  # the no-configuration path needs no AWS SDK
+
+
+def test_the_secrets_hook_loads_no_other_command_and_no_process_pool(tmp_path) -> None:
+    """`auditwarden secrets` on a small tree: start-up is the pre-commit hook's budget, so the other
+    commands' packages and the worker pool (only for big trees) stay unimported."""
+    (tmp_path / "app.py").write_text("print('hello')\n")
+    mods = _loaded_after(
+        "import os, sys\nfrom scanner.cli import main\n"
+        f"os.chdir({str(tmp_path)!r})\nsys.argv = ['auditwarden', 'secrets', '.', '--config', os.devnull]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0, e.code\n")
+    assert "scanner.secrets.scan" in mods
+    for pkg in ("scanner.anomaly", "scanner.report", "scanner.respond", "scanner.provenance", "concurrent.futures",
+                "multiprocessing"):
+        assert not {m for m in mods if m == pkg or m.startswith(pkg + ".")}, pkg
+
+
+def test_help_lists_every_command_with_its_summary() -> None:
+    from click.testing import CliRunner
+
+    from scanner.cli import PACKAGE_COMMANDS, cli
+
+    out = CliRunner().invoke(cli, ["--help"]).output
+    for name in (*PACKAGE_COMMANDS, "scan", "rules", "normalize"):
+        assert f"\n  {name} " in out, name
+    assert "Find leaked credentials." in out

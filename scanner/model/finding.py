@@ -22,6 +22,8 @@ def fingerprint(*parts: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Location:
+    """Where in a file a finding sits (secret scanning: path and lines)."""
+
     path: str
     line: int
     # A finding whose parts sit on several lines (an AWS key ID and its secret): the last of them, and
@@ -63,6 +65,8 @@ class Response:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One finding, as every sink writes it (DESIGN.md §4)."""
+
     id: str
     rule: str
     title: str

@@ -7,28 +7,12 @@ run time. Any failure to read or write the cache just means computing again.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
+from scanner.usercache import cache_dir, keyed
 
-def cache_dir() -> Path | None:
-    base = os.environ.get("AUDITWARDEN_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "auditwarden")
-    path = Path(base)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return path if os.access(path, os.W_OK) else None
-
-
-def keyed(name: str, *parts: object) -> Path | None:
-    d = cache_dir()
-    if d is None:
-        return None
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
-    return d / f"{name}-{digest}"
+__all__ = ["cache_dir", "keyed", "read_lines", "write_lines"]
 
 
 def read_lines(path: Path | None) -> list[str] | None:

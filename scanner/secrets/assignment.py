@@ -19,7 +19,9 @@ from scanner.secrets.model import DetectorSpec, Hit
 # regex engine, so the (much more frequent) words that are not being assigned cost no Python.
 # It runs on the lower-cased text: a case-insensitive alternation is several times slower in `re`.
 _STEMS = ("secret", "token", "pass", "pwd", "cred", "auth", "key")
-_AFTER_STEM = r"[\w.\-]*[\"'`]?[ \t]*(?::=|=>|\?=|\+=|=|:|,|>)"
+# Possessive (`*+`): nothing after the name run (a quote, blanks, an operator) is a name character, so
+# giving characters back cannot help; without it `auth.example.com/` is retried at every character.
+_AFTER_STEM = r"(?P<tail>[\w.\-]*+)[\"'`]?[ \t]*(?::=|=>|\?=|\+=|=|:|,|>)"
 _SPACE = re.compile(r"\s")
 _NAME_RUN = re.compile(r"[A-Za-z0-9_.\-]*")
 _NAME_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-"
@@ -105,7 +107,7 @@ class AssignmentDetector:
         # One regex a stem: a pattern that starts with a literal is searched at C speed, an alternation
         # of stems is tried character by character (30x slower on a source tree).
         self.candidates = tuple(re.compile(rf"{stem}{_AFTER_STEM}") for stem in _STEMS)
-        self.candidates_any_case = tuple(re.compile(c.pattern, re.IGNORECASE) for c in self.candidates)
+        self._candidates_any_case: tuple[re.Pattern[str], ...] = ()  # compiled when first needed (rare)
         # Names and values repeat in code (`password = os.environ[`): each is judged once per run.
         self._names: dict[str, tuple[str, str] | None] = {}
         self._verdicts: dict[tuple[str, bool, str, str], bool] = {}
@@ -172,22 +174,28 @@ class AssignmentDetector:
             return h >= 3.0
         return h >= self.long_entropy and char_classes(value) >= 2
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str, low: str | None = None) -> list[Hit]:
         hits: list[Hit] = []
-        low = text.lower()
+        low = text.lower() if low is None else low
         # Offsets in the lower-cased text are offsets in the text unless lower() changed a length (İ).
-        same = len(low) == len(text)
-        found = sorted({m.start() for rx in (self.candidates if same else self.candidates_any_case)
-                        for m in rx.finditer(low if same else text)})
+        if len(low) == len(text):
+            tails = {m.start(): m.end("tail") for rx in self.candidates for m in rx.finditer(low)}
+        else:
+            if not self._candidates_any_case:
+                self._candidates_any_case = tuple(re.compile(c.pattern, re.IGNORECASE) for c in self.candidates)
+            tails = {m.start(): m.end("tail") for rx in self._candidates_any_case for m in rx.finditer(text)}
+        # In ASCII text the candidate's name-character run ends where the name does (`\w` is wider only
+        # beyond ASCII): no second match to find the end.
+        ascii_text = text.isascii()
         names, verdicts, name_run = self._names, self._verdicts, _NAME_RUN.match
         done = -1
-        for s in found:
+        for s in sorted(tails):
             if s < done:
                 continue  # inside a name (or its value) already read: `secret_token=…` is one assignment
+            e = tails[s] if ascii_text else name_run(text, s).end()  # type: ignore[union-attr]  # ≥ the keyword
             if s > 0 and text[s - 1] in _NAME_CHARS:
                 before = text[max(0, s - 80):s]
                 s -= len(before) - len(before.rstrip(_NAME_STR))
-            e = name_run(text, s).end()  # type: ignore[union-attr]  # at least the keyword
             done = e
             # After ':' or '/' a name is part of a value (arn:…:secret:…) unless assigned with '='
             # (npmrc's `//registry/:_authToken=…`).

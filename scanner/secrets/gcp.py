@@ -14,6 +14,10 @@ from scanner.secrets.model import DetectorSpec, Hit
 
 _Q = r'\\{0,3}"'  # a quote, possibly escaped once or twice
 TYPE = re.compile(_Q + r"type" + _Q + r"\s*:\s*" + _Q + r"service_account" + _Q)
+# What every TYPE match holds, as a pattern that starts with a literal: searched at C speed, where
+# TYPE (starting with optional backslashes) is tried at every character. `service_account` is also a
+# common identifier, so the detector's keyword alone lets many texts through.
+_TYPE_VALUE = re.compile(r'service_account\\{0,3}"')
 _FIELD = {
     name: re.compile(_Q + name + _Q + r"\s*:\s*" + _Q + value)
     for name, value in (
@@ -63,8 +67,10 @@ class GcpServiceAccountKeyDetector:
         self.min_key_chars = int(spec.params.get("min_private_key_chars", 500))
         self.key_entropy = float(spec.params.get("private_key_entropy", 5.0))
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str, low: str | None = None) -> list[Hit]:
         hits: list[Hit] = []
+        if not _TYPE_VALUE.search(text):
+            return hits
         for t in TYPE.finditer(text):
             lo, hi = _object_bounds(text, t.start(), self.reach)
             obj = text[lo:hi]

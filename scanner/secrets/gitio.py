@@ -52,6 +52,8 @@ def list_worktree(root: Path, under: str = "") -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class IndexEntry:
+    """One entry of the index: mode, blob and path."""
+
     path: str
     sha: str
     mode: str

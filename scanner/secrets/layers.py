@@ -20,7 +20,12 @@ from dataclasses import dataclass
 # A continuation line holds base64 and nothing else (not `after: 1`).
 _RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}(?:[ \t]*\r?\n[ \t]*[A-Za-z0-9+/]{4,}={0,2}(?=[ \t]*(?:\r?\n|$)))*")
 _WRAP = re.compile(r"\s+")
-_UNPRINTABLE = re.compile(r"[^\t\r\n\x20-\x7e\u00a0-\uffff]")
+# Control characters and what lies beyond the BMP: written as the (small) set itself, not as the
+# complement of the printable ranges, which `re` spends 10 ms compiling at every start.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\U00010000-\U0010ffff]")
+
+
+ESCAPED_SLASH = "\\/"  # JSON's optional escape of `/`
 
 
 def needles(word: bytes) -> tuple[str, ...]:
@@ -36,6 +41,8 @@ def needles(word: bytes) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Edit:
+    """One span of the original replaced in the view."""
+
     start: int  # in the original text
     end: int
     text: str  # what the view holds instead
@@ -101,13 +108,14 @@ class Layers:
         self.min_run = min_run
         self.printable_share = printable_share
 
-    def view(self, text: str, base64_likely: bool | None = None) -> View | None:
+    def view(self, text: str, base64_likely: bool | None = None, escaped: bool | None = None) -> View | None:
         """None when there is nothing to take off (the common case). `base64_likely`: whether the text
-        holds a trigger (the caller's keyword pass knows); None to look here."""
+        holds a trigger; `escaped`: whether it holds ESCAPED_SLASH (the caller's keyword pass knows
+        both); None to look here."""
         edits: list[Edit] = []
         if base64_likely if base64_likely is not None else any(n in text for n in self.needles):
             edits.extend(self._base64(text))
-        if "\\/" in text:
+        if escaped if escaped is not None else ESCAPED_SLASH in text:
             taken = [(e.start, e.end) for e in edits]
             for m in re.finditer(r"\\/", text):
                 if not any(s <= m.start() < e for s, e in taken):

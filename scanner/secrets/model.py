@@ -38,6 +38,8 @@ class Case:
 
 @dataclass(frozen=True, slots=True)
 class SeverityOverride:
+    """A severity for hits whose path matches `match`."""
+
     pattern: re.Pattern[str]
     severity: str
 
@@ -121,4 +123,6 @@ class Detector(Protocol):
 
     spec: DetectorSpec
 
-    def find(self, text: str) -> Sequence[Hit]: ...
+    def find(self, text: str, low: str | None = None) -> Sequence[Hit]:
+        """`low`, when given, is `text.lower()`: the scanner lower-cases each text once for all."""
+        ...

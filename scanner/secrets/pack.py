@@ -183,4 +183,4 @@ def load_pack(paths: list[Path] | None = None) -> list[DetectorSpec]:
 
     engines = frozenset(ENGINES)
     return load_units(paths or [default_pack_dir()], lambda doc, path: parse_detector(doc, path, engines),
-                      "detector", recursive=False)
+                      "detector", recursive=False, cached=True)

@@ -38,7 +38,7 @@ class PrivateKeyDetector:
         self.min_body = int(spec.params.get("min_body_chars", 64))
         self.body_entropy = float(spec.params.get("body_entropy", 4.0))
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str, low: str | None = None) -> list[Hit]:
         hits: list[Hit] = []
         for m in BLOCK.finditer(text):
             raw = m.group("body")

@@ -14,7 +14,7 @@ class RegexDetector:
         self._pattern = spec.pattern
         self._has_body = "body" in spec.pattern.groupindex
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str, low: str | None = None) -> list[Hit]:
         spec = self.spec
         hits: list[Hit] = []
         for m in self._pattern.finditer(text):

@@ -33,6 +33,8 @@ def write_text(findings: Iterable[Finding], out: IO[str]) -> None:
 
 @dataclass
 class Summary:
+    """What a run read, skipped and found, for the closing log line."""
+
     mode: str
     sources: SourceStats
     findings: list[Finding] = field(default_factory=list)

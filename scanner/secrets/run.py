@@ -7,23 +7,26 @@ exit code 2) for anything the user must fix.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scanner.model.finding import Finding
-from scanner.secrets.baseline import BaselineError, load_baseline, updated, write_baseline
 from scanner.secrets.findings import to_finding
 from scanner.secrets.gitio import GitError, repo_root
-from scanner.secrets.model import DetectorSpec
+from scanner.secrets.model import Blob, DetectorSpec
 from scanner.secrets.pack import load_pack
 from scanner.secrets.parallel import jobs_for, scan_all
 from scanner.secrets.registry import ENGINES
 from scanner.secrets.report import Summary
 from scanner.secrets.scan import SecretScanner
 from scanner.secrets.settings import load_settings
-from scanner.secrets.sources import Collector, SourceStats
+from scanner.secrets.sources import Collector, FileRef, SourceStats
 from scanner.timeutil import rfc3339
 from scanner.yamlio import YamlError
+
+if TYPE_CHECKING:
+    from scanner.secrets.baseline import Baseline
 
 
 class RunError(ValueError):
@@ -32,6 +35,8 @@ class RunError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Request:
+    """What the command line asked for."""
+
     paths: Sequence[str] = ()
     staged: bool = False
     since: str | None = None
@@ -43,6 +48,8 @@ class Request:
 
 @dataclass
 class Outcome:
+    """Findings to write, the summary, and what a baseline update did."""
+
     findings: list[Finding]
     summary: Summary
     specs: list[DetectorSpec] = field(default_factory=list)
@@ -68,10 +75,14 @@ def run(req: Request) -> Outcome:
     bpath = req.baseline or settings.baseline
     if req.update and not bpath:
         raise RunError("--update needs --baseline FILE")
-    try:
-        baseline = load_baseline(bpath, missing_ok=req.update) if bpath else None
-    except BaselineError as e:
-        raise RunError(str(e)) from None
+    baseline: Baseline | None = None
+    if bpath:
+        from scanner.secrets.baseline import BaselineError, load_baseline
+
+        try:
+            baseline = load_baseline(bpath, missing_ok=req.update)
+        except BaselineError as e:
+            raise RunError(str(e)) from None
 
     scanner = SecretScanner(specs, dict(ENGINES), settings.disabled_rules, settings.decoder())
     stats = SourceStats()
@@ -84,14 +95,16 @@ def run(req: Request) -> Outcome:
     scanned: set[str] = set()
     found: list[Finding] = []
     try:
+        items: Iterable[Blob | FileRef]
         if req.staged and root is not None:
-            blobs = collector.staged(root)
+            items = collector.staged(root)
         elif req.since and root is not None:
-            blobs = collector.since(root, req.since)
+            items = collector.since(root, req.since)
         else:
-            blobs = collector.worktree(list(req.paths), root)
+            items = collector.worktree_files(list(req.paths), root)
         jobs = jobs_for(req.jobs if req.jobs is not None else settings.jobs)
-        for blob, result in scan_all(scanner, blobs, jobs, settings.parallel_min_bytes, settings.batch_bytes):
+        for blob, result in scan_all(scanner, items, jobs, settings.parallel_min_bytes, settings.round_bytes,
+                                     collector):
             scanned.add(blob.path)
             summary.inline_allowed += result.inline_allowed
             for lh in result.hits:
@@ -105,6 +118,8 @@ def run(req: Request) -> Outcome:
     found.sort(key=lambda f: (f.location.path, f.location.line) if f.location else ("", 0))
     out = Outcome(found, summary, specs)
     if baseline is not None and req.update:
+        from scanner.secrets.baseline import updated, write_baseline
+
         nb = updated(baseline, found, scanned)
         try:
             write_baseline(nb)

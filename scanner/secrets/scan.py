@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from scanner.secrets.globs import matcher
 from scanner.secrets.keywords import KeywordIndex
-from scanner.secrets.layers import Layers, View
+from scanner.secrets.layers import ESCAPED_SLASH, Layers, View
 from scanner.secrets.lines import LineIndex
 from scanner.secrets.model import Blob, Detector, DetectorSpec, Hit
 
@@ -23,6 +23,8 @@ ALLOW_NEXT_MARKERS = ("auditwarden:allow-next-line", "pragma: allowlist nextline
 
 @dataclass(frozen=True, slots=True)
 class LocatedHit:
+    """A hit with the line numbers a finding reports."""
+
     spec: DetectorSpec
     hit: Hit
     line: int  # 1-based, in the file (the diff's new-file numbering for --since)
@@ -31,6 +33,8 @@ class LocatedHit:
 
 @dataclass(frozen=True, slots=True)
 class BlobResult:
+    """The hits of one blob, and how many inline markers silenced."""
+
     hits: tuple[LocatedHit, ...]
     inline_allowed: int
 
@@ -59,7 +63,9 @@ class SecretScanner:
         self.specs = tuple(s for s in specs if s.id not in off)
         self._detectors = [(s, engines[s.engine](s), matcher(s.skip_paths)) for s in self.specs]
         self._published: frozenset[str] | None = None
-        self._index = KeywordIndex([k for s in self.specs for k in s.keywords] + list(self.layers.triggers))
+        # Also the layers' words: one pass tells the detectors and the decoder what the text holds.
+        self._index = KeywordIndex([k for s in self.specs for k in s.keywords] + list(self.layers.triggers)
+                                   + [ESCAPED_SLASH])
 
     def published(self) -> frozenset[str]:
         """The secrets of the pack's own must-fire cases: published examples, like AWS's …EXAMPLE keys.
@@ -69,13 +75,13 @@ class SecretScanner:
                 h.secret for spec, det, _ in self._detectors for c in spec.cases if c.expect for h in det.find(c.text))
         return self._published
 
-    def _find(self, text: str, path: str, present: frozenset[str]) -> Iterable[tuple[DetectorSpec, Hit]]:
+    def _find(self, text: str, low: str, path: str, present: frozenset[str]) -> Iterable[tuple[DetectorSpec, Hit]]:
         for spec, det, skip in self._detectors:
             if spec.keywords and present.isdisjoint(spec.keywords):
                 continue
             if skip(path):
                 continue
-            for h in det.find(text):
+            for h in det.find(text, low):
                 yield spec, h
 
     @staticmethod
@@ -91,11 +97,13 @@ class SecretScanner:
 
     def scan(self, blob: Blob) -> BlobResult:
         text = blob.text
-        present = self._index.present(text.lower())
-        found = list(self._find(text, blob.path, present))
-        view = self.layers.view(text, not present.isdisjoint(self.layers.triggers))
+        low = text.lower()
+        present = self._index.present(low)
+        found = list(self._find(text, low, blob.path, present))
+        view = self.layers.view(text, not present.isdisjoint(self.layers.triggers), ESCAPED_SLASH in present)
         if view is not None:
-            for spec, h in self._find(view.text, blob.path, self._index.present(view.text.lower())):
+            view_low = view.text.lower()
+            for spec, h in self._find(view.text, view_low, blob.path, self._index.present(view_low)):
                 placed = self._through(view, h)
                 if placed is not None:
                     found.append((spec, placed))

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scanner.config import _int, strs
-from scanner.config import line_of as _line
 from scanner.secrets import layers
 from scanner.secrets.globs import matcher
 from scanner.secrets.model import DetectorSpec
@@ -39,11 +37,15 @@ DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_SCAN_BYTES = 256 * 1024 * 1024
 DEFAULT_WINDOW_OVERLAP = 64 * 1024
 DEFAULT_PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-BATCH_BYTES = 512 * 1024  # text sent to a worker at a time: enough to dwarf the hand-over
+# Items shared out between the processes at a time (a fork per round and worker; memory holds a round's
+# blobs when they come from git rather than from files).
+ROUND_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class SecretsSettings:
+    """The settings in force (defaults where the file is silent)."""
+
     source: str = "<defaults>"
     exclude_paths: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -51,7 +53,7 @@ class SecretsSettings:
     window_overlap_bytes: int = DEFAULT_WINDOW_OVERLAP
     jobs: int = 0
     parallel_min_bytes: int = DEFAULT_PARALLEL_MIN_BYTES
-    batch_bytes: int = BATCH_BYTES
+    round_bytes: int = ROUND_BYTES
     disabled_rules: tuple[str, ...] = ()
     baseline: str | None = None
     detectors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -80,6 +82,11 @@ class SecretsSettings:
 def parse_settings(doc: Any, path: str, base: Path | None = None) -> SecretsSettings:
     if doc is None:
         return SecretsSettings(source=path)
+    # Here, not at the top: scanner.config defines the audit-log configuration's models, which a
+    # scan without a settings file (the pre-commit hook's usual case) need not build.
+    from scanner.config import _int, strs
+    from scanner.config import line_of as _line
+
     if not isinstance(doc, Mapping):
         raise YamlError(path, 1, "secret-scanning settings are a mapping")
     for k in doc:

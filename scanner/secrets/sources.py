@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from scanner.secrets import diffruns, gitio
 from scanner.secrets.model import Blob
@@ -23,6 +23,8 @@ _SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
 @dataclass
 class SourceStats:
+    """What the sources read and skipped, and why."""
+
     files: int = 0
     bytes: int = 0
     commits: int = 0
@@ -37,6 +39,22 @@ class SourceStats:
     @property
     def inputs(self) -> int:
         return self.files + self.binary + len(self.too_large) + len(self.unreadable)
+
+    def add(self, other: SourceStats) -> None:
+        """Count in what another reader (a worker process) saw."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(mine, list):
+                mine.extend(value)
+            else:
+                setattr(self, name, mine + value)
+
+
+class FileRef(NamedTuple):
+    """A work-tree file to read where it is scanned (a worker process reads its own files)."""
+
+    fs_path: str
+    key: str  # the path findings name
 
 
 def sniff(head: bytes) -> str | None:
@@ -147,7 +165,11 @@ class Collector:
                 if size > self.max_bytes:
                     yield from self._in_parts(fh, size, key)
                     return
-                data = fh.read(self.max_bytes + 1)
+                # What fstat says and one byte more: a read sized for the largest file allowed maps and
+                # unmaps max_file_bytes of memory for every small file.
+                data = fh.read(size + 1) if size else b""
+                if len(data) > size or not size:  # grown since fstat, or a size the system does not know
+                    data += fh.read(self.max_bytes + 1 - len(data))
         except FileNotFoundError:
             return  # tracked but deleted in the work tree: nothing to leak from here
         except IsADirectoryError:
@@ -161,17 +183,22 @@ class Collector:
 
     # --- the work tree and paths ------------------------------------------------------------
     def worktree(self, paths: Sequence[str], root: Path | None) -> Iterator[Blob]:
+        for ref in self.worktree_files(paths, root):
+            yield from self.file(Path(ref.fs_path), ref.key)
+
+    def worktree_files(self, paths: Sequence[str], root: Path | None) -> Iterator[FileRef]:
+        """The files `worktree` reads, unread: a worker process can read them where it scans them."""
         if not paths:
             if root is not None:
                 for rel in self._repo_paths(root):
-                    yield from self.file(root / rel, rel)
+                    yield FileRef(str(root / rel), rel)
             else:
                 yield from self._walk(Path("."))
             return
         for given in paths:
             p = Path(given)
             if p.is_file() or p.is_symlink():
-                yield from self.file(p, self._key(p, given))
+                yield FileRef(given, self._key(p, given))
             elif p.is_dir():
                 r = gitio.repo_root(p)
                 if r is not None:
@@ -179,7 +206,7 @@ class Collector:
                     listed = 0
                     for rel in self._repo_paths(r, "" if under == "." else under):
                         listed += 1
-                        yield from self.file(r / rel, rel)
+                        yield FileRef(str(r / rel), rel)
                     # Asked for by name and yet nothing scanned: say why rather than pass in silence.
                     if not listed and gitio.ignored_under(r, "." if under == "." else under):
                         self.stats.ignored.append(_posix(os.path.normpath(given)))
@@ -214,12 +241,12 @@ class Collector:
                 pass
         return _posix(os.path.normpath(given))
 
-    def _walk(self, top: Path) -> Iterator[Blob]:
+    def _walk(self, top: Path) -> Iterator[FileRef]:
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
             for name in sorted(filenames):
-                fs = Path(dirpath) / name
-                yield from self.file(fs, _posix(os.path.normpath(str(fs))))
+                fs = os.path.join(dirpath, name)
+                yield FileRef(fs, _posix(os.path.normpath(fs)))
 
     # --- the index ---------------------------------------------------------------------------
     def staged(self, root: Path) -> Iterator[Blob]:

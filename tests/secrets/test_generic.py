@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scanner.secrets.model import Blob
 from scanner.secrets.pack import load_pack
@@ -86,3 +88,24 @@ def test_a_vendor_token_in_an_assignment_is_reported_once_by_its_own_detector() 
 def test_a_password_in_a_url() -> None:
     assert rules(f"DATABASE_URL=postgres://app:{W}@db.internal:5432/app") == ["secrets.generic.url_credentials"]
     assert rules("DATABASE_URL=postgres://user:password@localhost/app") == []
+
+
+@given(st.text(alphabet="pastokenkeyrdwcuh_.-=:\"' \t\nAé{[(", max_size=80))
+def test_the_name_of_an_assignment_ends_where_its_candidate_run_does(text: str) -> None:
+    """The detector takes a name's end from its candidate match in ASCII text (no second match) and
+    looks it up otherwise: both must name the same assignments as reading names character by character."""
+    from scanner.secrets.assignment import _NAME_RUN, AssignmentDetector
+
+    det = next(d for s, d, _ in SCANNER._detectors if isinstance(d, AssignmentDetector))
+    low = text.lower()
+    if text.isascii():
+        for rx in det.candidates:
+            for m in rx.finditer(low):
+                assert m.end("tail") == _NAME_RUN.match(text, m.start()).end()  # type: ignore[union-attr]
+
+
+def test_a_name_with_a_letter_beyond_ascii_is_read_as_before() -> None:
+    # Names are ASCII: `é` ends the name `db_password`, and what follows it is no operator. (Taking the
+    # end of the candidate's `\w` run instead would read `db_passwordé = …` as an assignment.)
+    assert rules(f'db_passwordé = "{W}"') == []
+    assert rules(f'db_password = "{W}"  # é') == ["secrets.generic.assignment"]

@@ -108,3 +108,15 @@ def test_the_decoding_triggers_are_configuration(plain_dir: Path, fake: Fake) ->
     (plain_dir / ".auditwarden-secrets.yaml").write_text("decoding:\n  base64_min_chars: 2\n")
     code, _, err = cli_run(".")
     assert code == 2 and ".auditwarden-secrets.yaml:2" in err and "base64_min_chars" in err
+
+
+def test_unprintable_class_is_the_complement_of_printable_text() -> None:
+    """The decoded-text check counts control characters and non-BMP ones; its class is written out
+    (cheap to compile), so it must agree with the complement of tab, newlines, ASCII and the BMP."""
+    import re
+
+    from scanner.secrets.layers import _UNPRINTABLE
+
+    every = "".join(map(chr, range(0x110000)))
+    printable = re.compile(r"[^\t\r\n\x20-\x7e\u00a0-\uffff]")
+    assert _UNPRINTABLE.findall(every) == printable.findall(every)

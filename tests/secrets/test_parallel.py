@@ -46,7 +46,7 @@ def test_workers_find_what_one_process_finds(tree: Path) -> None:
 def test_results_come_back_in_order_with_the_blob_they_belong_to(fake: Fake) -> None:
     scanner = SecretScanner(load_pack(), dict(ENGINES))
     blobs = [Blob(f"f{i}", f"x = {i}\n" * 50 + (f"token: {fake.github()}\n" if i % 5 == 0 else "")) for i in range(40)]
-    out = list(scan_all(scanner, blobs, jobs=2, min_bytes=100, batch_bytes=2000))
+    out = list(scan_all(scanner, blobs, jobs=2, min_bytes=100, round_bytes=2000))
     assert [b.path for b, _ in out] == [b.path for b in blobs]
     assert [bool(r.hits) for _, r in out] == [i % 5 == 0 for i in range(40)]
     assert all(r.hits[0].spec.id == "secrets.github.token" for _, r in out if r.hits)
@@ -67,5 +67,50 @@ def test_only_a_big_scan_starts_workers(min_bytes: int, in_process: bool) -> Non
     scanner = Recording(load_pack(), dict(ENGINES))
     scanner.seen = []
     blobs = [Blob(f"f{i}", "x = 1\n" * 100) for i in range(6)]
-    assert len(list(scan_all(scanner, blobs, jobs=2, min_bytes=min_bytes, batch_bytes=1000))) == 6
-    assert scanner.seen == ([b.path for b in blobs] if in_process else [])
+    assert len(list(scan_all(scanner, blobs, jobs=2, min_bytes=min_bytes, round_bytes=1000))) == 6
+    if in_process:
+        assert scanner.seen == [b.path for b in blobs]
+    else:  # this process scans its own share of each round, a forked worker the other
+        assert 0 < len(scanner.seen) < len(blobs)
+
+
+def test_a_failing_worker_is_an_error_not_a_silent_gap() -> None:
+    class Failing(SecretScanner):
+        def scan(self, blob: Blob) -> BlobResult:
+            if blob.path == "f5":
+                raise ValueError("boom")
+            return super().scan(blob)
+
+    scanner = Failing(load_pack(), dict(ENGINES))
+    blobs = [Blob(f"f{i}", "x = 1\n" * 100) for i in range(6)]
+    with pytest.raises(Exception, match="boom"):
+        list(scan_all(scanner, blobs, jobs=3, min_bytes=100, round_bytes=10_000))
+
+
+def test_workers_read_their_own_files_and_count_what_one_process_counts(plain_dir: Path, fake: Fake) -> None:
+    """Workers get file names, not texts: what they read (UTF-16, windows of a big file with a key pair
+    across a cut, binaries, what is too large) must be found and counted as one process does."""
+    (plain_dir / ".auditwarden-secrets.yaml").write_text(
+        "parallel_min_bytes: 1000\nmax_file_bytes: 4096\nmax_scan_bytes: 200000\n")
+    kid, sec = fake.aws_key_id(), fake.aws_secret()
+    filler = "".join(f"# line {i}\n" for i in range(370))  # about 4 KiB: the pair straddles the first cut
+    (plain_dir / "big.env").write_text(filler + f"AWS_ACCESS_KEY_ID={kid}\nAWS_SECRET_ACCESS_KEY={sec}\n" + filler)
+    (plain_dir / "notes.txt").write_text(f"token: {fake.github()}\n", encoding="utf-16")
+    (plain_dir / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)) * 8)
+    (plain_dir / "huge.log").write_text("x = 1\n" * 40000)
+    for i in range(12):
+        (plain_dir / f"m{i:02d}.py").write_text(f"x_{i} = compute({i})\n" * 150)
+    one = cli_run(".", "--format", "jsonl", "--jobs", "1")
+    two = cli_run(".", "--format", "jsonl", "--jobs", "2")
+
+    def summary(err: str) -> list[str]:  # the seconds differ, nothing else
+        return [line.rsplit(", ", 1)[0] if line.startswith("auditwarden") else line for line in err.splitlines()]
+
+    def where(out: str) -> list[tuple[str, object, object]]:
+        return [(f["rule"], f["location"]["path"], f["location"]["line"]) for f in map(json.loads, out.splitlines())]
+
+    assert one[0] == two[0] == 1
+    assert where(two[1]) == where(one[1]) == [("secrets.aws.access_key", "big.env", 371),
+                                              ("secrets.github.token", "notes.txt", 1)]
+    assert summary(two[2]) == summary(one[2])
+    assert "15 file(s)" in one[2] and "1 binary" in one[2] and "huge.log" in one[2] and "big.env" in one[2]

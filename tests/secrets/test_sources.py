@@ -215,3 +215,19 @@ def test_a_path_that_gitignore_hides_entirely_is_named_in_the_summary(repo: Path
     # A directory that simply holds nothing is not called ignored.
     (repo / "empty").mkdir()
     assert "ignored" not in cli_run("empty", "sub")[2]
+
+
+def test_a_file_is_read_whole_whatever_size_the_system_gives_for_it(tmp_path: Path) -> None:
+    """Files are read by the size fstat gives: a file whose size the system does not know (/proc) or
+    that grew since is still read whole, up to the limit."""
+    from scanner.secrets.sources import Collector, SourceStats
+
+    collector = Collector(4096, lambda _key: False, SourceStats())
+    small = tmp_path / "small.env"
+    small.write_text("x = 1\n" * 10)
+    [blob] = collector.file(small, "small.env")
+    assert blob.text == "x = 1\n" * 10
+    proc = Path("/proc/self/status")
+    if proc.exists():  # size 0 in stat, a page of text when read
+        [status] = collector.file(proc, "status")
+        assert status.text.startswith("Name:") and "\nPid:" in status.text
