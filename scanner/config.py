@@ -102,11 +102,22 @@ def line_of(doc: Mapping[str, Any], key: str) -> int:
     return doc.line_of(key) if isinstance(doc, LineDict) else 0
 
 
-def _int(doc: Mapping[str, Any], key: str, path: str, default: int, minimum: int = 1) -> int:
+def number(doc: Mapping[str, Any], key: str, path: str, default: float | None, minimum: float,
+           maximum: float | None = None, *, integer: bool = True, where: str = "") -> Any:
+    """The number under `key` (`default` when absent; None makes it required), checked against its
+    bounds; a YamlError at its line naming `where.key` otherwise. Every section's owner validates its
+    thresholds through this one function, so a bool never passes for 1 and the messages read alike."""
     v = doc.get(key, default)
-    if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-        raise YamlError(path, line_of(doc, key), f"{key} must be an integer >= {minimum}")
+    ok = isinstance(v, int) if integer else isinstance(v, int | float)
+    if not ok or isinstance(v, bool) or v < minimum or (maximum is not None and v > maximum):
+        bound = f">= {minimum}" if maximum is None else f"from {minimum} to {maximum}"
+        name = f"{where}.{key}" if where else key
+        raise YamlError(path, line_of(doc, key), f"{name} must be a{'n integer' if integer else ' number'} {bound}")
     return v
+
+
+def _int(doc: Mapping[str, Any], key: str, path: str, default: int, minimum: int = 1) -> int:
+    return int(number(doc, key, path, default, minimum))
 
 
 def _bool(doc: LineDict, key: str, path: str, default: bool) -> bool:

@@ -51,6 +51,13 @@ def test_env_points_at_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         # a misspelt limit or window would silently keep the default
         ("limits:\n  max_decompresed_bytes: 1024\n", 2, "unknown key 'max_decompresed_bytes' in limits"),
         ("aggregation:\n  window: 60\n", 2, "unknown key 'window' in aggregation"),
+        # every section's thresholds go through config.number: a bool is not 1, a float not an integer
+        ("aggregation:\n  window_seconds: true\n", 2, "window_seconds must be an integer >= 1"),
+        ("anomaly:\n  min_history_days: -1\n", 2, "anomaly.min_history_days must be a number >= 0"),
+        ("anomaly:\n  bursts: {access_denied: 2.5}\n", 2, "anomaly.access_denied must be an integer >= 1"),
+        ("detectors:\n  iam_policy: {remember_days: 0}\n", 2, "iam_policy.remember_days must be an integer >= 1"),
+        ("report:\n  unused_share: 1.5\n", 2, "report.unused_share must be a number from 0 to 1"),
+        ("report:\n  nightly: {days: 5000}\n", 2, "report.nightly.days must be an integer from 1 to 3650"),
     ],
 )
 def test_errors_name_the_line(text: str, line: int, message: str) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from scanner.config import Config, check_keys, section
+from scanner.config import Config, check_keys, number, section
 from scanner.yamlio import LineDict, YamlError
 
 #: signal → weight. An event alerts when its summed weights reach `alert_score`.
@@ -84,18 +84,11 @@ class AnomalySettings:
 
 
 def _num(doc: LineDict, key: str, path: str, default: float, lo: float, hi: float | None = None) -> float:
-    v = doc.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, int | float) or v < lo or (hi is not None and v > hi):
-        bound = f">= {lo}" + (f" and <= {hi}" if hi is not None else "")
-        raise YamlError(path, doc.line_of(key), f"anomaly: {key} must be a number {bound}")
-    return float(v)
+    return float(number(doc, key, path, default, lo, hi, integer=False, where="anomaly"))
 
 
 def _int(doc: LineDict, key: str, path: str, default: int, lo: int = 1) -> int:
-    v = doc.get(key, default)
-    if isinstance(v, bool) or not isinstance(v, int) or v < lo:
-        raise YamlError(path, doc.line_of(key), f"anomaly: {key} must be an integer >= {lo}")
-    return v
+    return int(number(doc, key, path, default, lo, where="anomaly"))
 
 
 def _str(doc: LineDict, key: str, path: str) -> str:

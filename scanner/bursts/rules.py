@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner.config import number
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
 from scanner.detect.rules import case_entries, check_header, scalars
 from scanner.packs import data_root, load_units
@@ -84,10 +85,7 @@ class BurstRule:
 
 
 def _int(doc: LineDict, key: str, path: str, minimum: int) -> int:
-    v = doc.get(key)
-    if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-        raise YamlError(path, doc.line_of(key), f"{key} must be an integer >= {minimum}")
-    return v
+    return int(number(doc, key, path, None, minimum))  # required: absent is an error too
 
 
 def _learn(doc: LineDict, path: str) -> Learn | None:

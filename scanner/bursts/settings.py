@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from scanner.bursts.rules import DAY, BurstRule
-from scanner.config import Config, check_keys, section, strs
+from scanner.config import Config, check_keys, number, section, strs
 from scanner.yamlio import LineDict, YamlError
 
 #: what configuration may change in a `learn` rule (and only there)
@@ -45,10 +45,7 @@ class BurstSettings:
 def _positive(doc: LineDict, key: str, path: str, where: str) -> int | None:
     if key not in doc:
         return None
-    v = doc[key]
-    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-        raise YamlError(path, doc.line_of(key), f"{where}.{key} must be an integer >= 1")
-    return v
+    return int(number(doc, key, path, 1, 1, where=where))
 
 
 def burst_settings(config: Config, rule_ids: frozenset[str],

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.config import Config, check_keys
+from scanner.config import Config, check_keys, number
 from scanner.detect.findings import action_of, base_evidence, event_finding
 from scanner.detect.outcome import attempt_word, is_denied
 from scanner.iampolicy.document import judge, parse_document
@@ -21,7 +21,6 @@ from scanner.model.event import Event
 from scanner.model.finding import Finding
 from scanner.state.base import StateStore
 from scanner.timeutil import epoch_seconds
-from scanner.yamlio import YamlError
 
 NAME = "iam_policy"
 KEYS = ("enabled", "remember_days")
@@ -48,11 +47,8 @@ class IamPolicySettings:
 def iam_policy_settings(config: Config) -> IamPolicySettings:
     opts = config.detector_options(NAME)
     check_keys(opts, KEYS, config.source, f"detectors.{NAME}")
-    days = opts.get("remember_days", DEFAULT_REMEMBER_DAYS)
-    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
-        raise YamlError(config.source, opts.line_of("remember_days"),
-                        f"detectors.{NAME}.remember_days must be an integer >= 1")
-    return IamPolicySettings(remember_days=days)
+    days = number(opts, "remember_days", config.source, DEFAULT_REMEMBER_DAYS, 1, where=f"detectors.{NAME}")
+    return IamPolicySettings(remember_days=int(days))
 
 
 def _req(ev: Event) -> Mapping[str, Any]:

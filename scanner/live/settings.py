@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.config import Config, check_keys, section
+from scanner.config import Config, check_keys, number, section
 from scanner.model.finding import SEVERITIES
 from scanner.yamlio import LineDict, YamlError
 
@@ -64,12 +64,7 @@ class LiveSettings:
 
 
 def _num(doc: LineDict, key: str, path: str, default: float, minimum: float, integer: bool = True) -> Any:
-    v = doc.get(key, default)
-    ok = isinstance(v, int) if integer else isinstance(v, int | float)
-    if not ok or isinstance(v, bool) or v < minimum:
-        raise YamlError(path, doc.line_of(key), f"{SECTION}.{key} must be a{'n integer' if integer else ' number'}"
-                        f" >= {minimum}")
-    return v
+    return number(doc, key, path, default, minimum, integer=integer, where=SECTION)
 
 
 def _sink(node: Any, path: str, line: int) -> SinkSpec:

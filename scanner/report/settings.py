@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from scanner.config import Config, check_keys, section
+from scanner.config import Config, check_keys, number, section
 from scanner.yamlio import LineDict, YamlError
 
 
@@ -58,13 +58,9 @@ def report_settings(config: Config) -> ReportSettings:
                 raise YamlError(path, node.line_of(key), "report.disabled_rules must be a list of rule ids")
             values[key] = tuple(value)
         elif key == "unused_share":
-            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
-                raise YamlError(path, node.line_of(key), "report.unused_share must be a number from 0 to 1")
-            values[key] = float(value)
+            values[key] = float(number(node, key, path, None, 0, 1, integer=False, where="report"))
         else:
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise YamlError(path, node.line_of(key), f"report.{key} must be a whole number >= 0")
-            values[key] = value
+            values[key] = number(node, key, path, None, 0, where="report")
     s = ReportSettings(**values)
     if s.key_unused_warn_days > s.key_unused_days:
         raise YamlError(path, node.line_of("key_unused_warn_days"),
@@ -88,8 +84,8 @@ def report_nightly(config: Config) -> NightlySettings:
     if not isinstance(aws, bool):
         raise YamlError(path, node.line_of("aws"), "report.nightly.aws must be true or false")
     days = node.get("days")
-    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3650):
-        raise YamlError(path, node.line_of("days"), "report.nightly.days must be a whole number from 1 to 3650")
+    if days is not None:
+        number(node, "days", path, None, 1, 3650, where="report.nightly")
     out = node.get("out", "")
     if not isinstance(out, str):
         raise YamlError(path, node.line_of("out"), "report.nightly.out must be s3://bucket/prefix or a folder")
