@@ -17,6 +17,7 @@ from typing import Any
 
 from scanner.detect.aggregate import Aggregator
 from scanner.detect.detector import Detector
+from scanner.detect.early import Gate
 from scanner.model.event import Event
 from scanner.model.finding import Finding
 from scanner.normalize import NormalizeError, normalize
@@ -89,21 +90,40 @@ class Scanner:
         self.reader = reader
         self.detectors = tuple(detectors)
         self.new_aggregator = new_aggregator
-        self._wants: dict[tuple[str, str, str, str], tuple[Detector, ...]] = {}
+        #: quick key → (detectors that want it, checks of the raw record of which one must pass, or None
+        #: when some detector wants every record of that key)
+        self._routes: dict[tuple[str, str, str, str], tuple[tuple[Detector, ...], tuple[Gate, ...] | None]] = {}
 
-    def _interested(self, rec: RawRecord) -> tuple[Detector, ...]:
-        return self._interested_key(quick_key(rec))
+    def _route(self, key: tuple[str, str, str, str]) -> tuple[tuple[Detector, ...], tuple[Gate, ...] | None]:
+        hit = self._routes.get(key)
+        if hit is None:
+            dets = tuple(d for d in self.detectors if d.wants(*key))
+            gates: list[Gate] = []
+            for d in dets:
+                # optional `gate(key)`: what a detector can rule out from the raw record (detect/early.py)
+                make = getattr(d, "gate", None)
+                gate = make(*key) if make is not None else None
+                if gate is None:
+                    break
+                gates.append(gate)
+            hit = (dets, tuple(gates) if len(gates) == len(dets) else None)
+            if len(self._routes) < 100_000:  # bounded: keys come from attacker-controlled text
+                self._routes[key] = hit
+        return hit
 
     def _wanted_key(self, key: tuple[str, str, str, str]) -> bool:
-        return bool(self._interested_key(key))
+        return bool(self._route(key)[0])
 
-    def _interested_key(self, key: tuple[str, str, str, str]) -> tuple[Detector, ...]:
-        hit = self._wants.get(key)
-        if hit is None:
-            hit = tuple(d for d in self.detectors if d.wants(*key))
-            if len(self._wants) < 100_000:
-                self._wants[key] = hit
-        return hit
+    def _wanted(self, rec: RawRecord) -> bool:
+        """Whether some detector may find something in this record: wanted by its key, and not ruled
+        out by every interested detector's check of the raw record."""
+        dets, gates = self._route(quick_key(rec))
+        if not dets:
+            return False
+        if gates is None:
+            return True
+        data = rec.data
+        return any(g(data) for g in gates)
 
     def scan(self, names: Iterable[str], on_reject: Callable[[Rejected], None],
              on_input: Callable[[str], None] | None = None, findings: Aggregator | None = None) -> Batch:
@@ -123,7 +143,7 @@ class Scanner:
         def want(rec: RawRecord) -> bool:
             if observe is not None:
                 observe(rec)
-            return bool(self._interested(rec))
+            return self._wanted(rec)
 
         for ev in events_of(items, batch.stats, on_reject, want):
             for det in self.detectors:

@@ -15,12 +15,13 @@ without the workers contending for a shared store.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from scanner.bursts.learn import Memory
 from scanner.bursts.rules import BurstRule
-from scanner.detect.expr import MISSING
+from scanner.detect.early import NO_RAW, Gate, probe
+from scanner.detect.expr import MISSING, Pred
 from scanner.detect.findings import action_of, base_evidence
 from scanner.model.event import Event
 from scanner.model.finding import Finding, fingerprint
@@ -124,6 +125,25 @@ class BurstDetector:
 
     def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
         return (service, operation) in self._by_op or ("*", operation) in self._by_op
+
+    def gate(self, cloud: str, service: str, operation: str, ptype: str) -> Gate | None:
+        """A check of the raw record that is False only when neither `match` nor `then` of any candidate
+        rule can hold (nothing is counted or judged then), or None when some rule must see every record."""
+        blank = probe(cloud, service, operation, ptype, NO_RAW)
+        checks: list[Pred] = []
+        for rule in self._candidates(cloud, service, operation):
+            for part in (rule.early, rule.then_early):
+                if part is None or (part.key is not None and not part.key(blank)):
+                    continue
+                if part.raw is None:
+                    return None
+                checks.append(part.raw)
+
+        def admit(raw: Mapping[str, Any]) -> bool:
+            ev = probe(cloud, service, operation, ptype, raw)
+            return any(check(ev) for check in checks)
+
+        return admit
 
     def evaluate(self, ev: Event) -> Iterable[Finding]:
         out: list[Finding] = []

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.config import number
+from scanner.detect.early import NOTHING_EARLY, Early, early
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
 from scanner.detect.rules import case_entries, check_header, scalars
 from scanner.packs import data_root, load_units
@@ -82,6 +83,9 @@ class BurstRule:
     learn: Learn | None = None  # first_seen values learned from the logs instead of configured
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    #: the parts of `match` and `then` decidable before normalizing (detect/early.py)
+    early: Early = NOTHING_EARLY
+    then_early: Early | None = None
 
 
 def _int(doc: LineDict, key: str, path: str, minimum: int) -> int:
@@ -145,6 +149,7 @@ def parse_burst_rule(doc: Any, path: str) -> BurstRule:
         index=tuple((s, o) for s in (services or ("*",)) for o in operations),
         count_distinct=count_distinct, then=then, first_seen=first_seen, learn=learn,
         tags=scalars(doc.get("tags", [])), references=scalars(doc.get("references", [])),
+        early=early(match), then_early=early(doc["then"]) if then is not None else None,
     )
 
 

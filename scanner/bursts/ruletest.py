@@ -10,6 +10,7 @@ from scanner.bursts.detector import BurstDetector
 from scanner.bursts.rules import BurstCase, BurstRule, Step
 from scanner.detect.ruletest import CaseResult
 from scanner.normalize import NormalizeError, normalize
+from scanner.normalize.keys import quick_key
 from scanner.sources.envelopes import unwrap
 from scanner.sources.limits import Limits
 from scanner.sources.records import RawRecord
@@ -63,8 +64,15 @@ def run_burst_case(rule: BurstRule, case: BurstCase) -> BurstResult:
                     ev = normalize(item)
                 except NormalizeError as e:
                     return CaseResult(rule, case, fired, f"test record does not normalize: {e}")
-                if det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type):
-                    fired += len(list(det.evaluate(ev)))
+                if not det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type):
+                    continue
+                gate = det.gate(*quick_key(item))
+                if gate is not None and not gate(item.data):  # the scan never judges this record
+                    if rule.match(ev) or (rule.then is not None and rule.then(ev)):
+                        return CaseResult(rule, case, fired, "the rule's early check (detect/early.py) refuses a "
+                                          "record its match or then accepts")
+                    continue
+                fired += len(list(det.evaluate(ev)))
     return CaseResult(rule, case, fired)
 
 

@@ -10,6 +10,10 @@ from scanner.model.finding import Finding
 
 
 class Detector(Protocol):
+    """Optional: `gate(cloud, service, operation, ptype)` returns a check of a wanted key's raw records
+    that is False only when this detector can find nothing in one (or None: it must see them all); the
+    scan skips normalizing a record every interested detector's gate refuses (see detect/early.py)."""
+
     name: str
 
     def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:

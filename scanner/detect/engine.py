@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
+from scanner.detect.early import NO_RAW, Gate, probe
 from scanner.detect.findings import finding_for_rule
 from scanner.detect.rules import Rule
 from scanner.model.event import Event
@@ -46,13 +48,29 @@ class RuleEngine:
         ):
             if r.cloud == cloud and r not in found:
                 found.append(r)
-        result = tuple(found)
+        # parts of a match that read only the key are decided here, once per key
+        blank = probe(cloud, service, operation, ptype, NO_RAW)
+        result = tuple(r for r in found if r.early.key is None or r.early.key(blank))
         if len(self._cache) < 100_000:  # bounded: keys come from attacker-controlled text
             self._cache[key] = result
         return result
 
     def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
         return bool(self.candidates(cloud, service, operation, ptype))
+
+    def gate(self, cloud: str, service: str, operation: str, ptype: str) -> Gate | None:
+        """For a wanted key: a check of the raw record that is False only when no candidate rule can
+        match it (see detect/early.py), or None when some candidate must see every such record."""
+        cands = self.candidates(cloud, service, operation, ptype)
+        checks = tuple(r.early.raw for r in cands if r.early.raw is not None)
+        if not checks or len(checks) < len(cands):
+            return None
+
+        def admit(raw: Mapping[str, Any]) -> bool:
+            ev = probe(cloud, service, operation, ptype, raw)
+            return any(check(ev) for check in checks)
+
+        return admit
 
     def matching(self, ev: Event) -> list[Rule]:
         return [

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.config import Trusted, parse_trusted
+from scanner.detect.early import NOTHING_EARLY, Early, early
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
 from scanner.model.finding import CATEGORIES, SEVERITIES
 from scanner.packs import data_root, load_units
@@ -47,6 +48,8 @@ class Rule:
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     match_doc: Any = None  # the `match` as written, recompiled by bind() with the configured trusted lists
+    #: the parts of `match` decidable before normalizing (never `trusted`/`untrusted`, so bind() keeps them)
+    early: Early = NOTHING_EARLY
 
     def bind(self, trusted: Trusted) -> Rule:
         """This rule with its `trusted`/`untrusted` operators reading these lists."""
@@ -141,6 +144,7 @@ def parse_rule(doc: Any, path: str) -> Rule:
         tags=scalars(doc.get("tags", [])),
         references=scalars(doc.get("references", [])),
         match_doc=match,
+        early=early(match),
     )
 
 

@@ -6,8 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from scanner.detect.early import admits
 from scanner.detect.rules import Rule, RuleTest
 from scanner.normalize import NormalizeError, normalize
+from scanner.normalize.keys import quick_key
 from scanner.sources.envelopes import unwrap
 from scanner.sources.limits import Limits
 from scanner.sources.records import RawRecord
@@ -64,6 +66,9 @@ def run_case(rule: Rule, case: RuleTest) -> CaseResult[Rule, RuleTest]:
         except NormalizeError as e:
             return CaseResult(rule, case, False, f"test record does not normalize: {e}")
         if ev.cloud == rule.cloud and rule.match(ev):
+            if not admits(rule.early, quick_key(rec), rec.data):  # the scan would never have judged it
+                return CaseResult(rule, case, False, "the rule's early check (detect/early.py) refuses a record "
+                                  "its match accepts")
             fired = True
     return CaseResult(rule, case, fired)
 

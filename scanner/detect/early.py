@@ -1,0 +1,137 @@
+"""What a rule can decide before a record is normalized: from its quick key, or from the key and the raw record.
+
+A rule's `match` is a conjunction; some of its parts read only the fields of the quick key (cloud,
+service, operation, principal_type) and some read only those and `raw.<path>`. Those parts are
+necessary conditions of the whole match, so a record that fails them for every rule interested in it
+cannot yield a finding and need not be normalized and judged (about half of the cost of a record a
+rule is interested in). Key-only parts are decided once per key; raw parts once per record, on the
+parsed record, before the Event is built.
+
+Only parts whose every path is one of those fields qualify: a part that reads any other Event field,
+or uses `trusted`/`untrusted` (which read the event's account), is left to the full match. Safety
+therefore rests on one invariant, which `rules test` and the tests check: the key fields the quick key
+reads are the ones the Event carries (the scan already routes records by that key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.detect.expr import Pred, compile_expr
+from scanner.model.event import Event
+
+#: Event fields the quick key carries: decidable before normalization.
+KEY_FIELDS = frozenset({"cloud", "service", "operation", "principal_type"})
+
+#: A check of one raw record (the parsed JSON object the Event would hold as `raw`).
+Gate = Callable[[Mapping[str, Any]], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Early:
+    """The parts of one expression decidable early; None where there are none (nothing to check)."""
+
+    key: Pred | None = None  # reads only the quick key's fields
+    raw: Pred | None = None  # reads those and raw.<path>, and at least one raw path
+
+
+class _Opaque(Exception):
+    """The expression reads the event other than through its paths (e.g. `trusted`)."""
+
+
+def _paths(key: Any) -> list[str]:
+    return [p.strip() for p in str(key).split("|")]
+
+
+def _walk_cond(cond: Any, out: set[str]) -> None:
+    if not isinstance(cond, Mapping):
+        return
+    for op, arg in cond.items():
+        if op == "not":
+            _walk_cond(arg, out)
+        elif op in ("any", "json"):
+            _walk_expr(arg, out, top=False)
+        elif op in ("eq_field", "ne_field"):
+            out.update(_paths(arg))
+        elif op in ("trusted", "untrusted"):
+            raise _Opaque(op)
+
+
+def _walk_expr(expr: Any, out: set[str], top: bool) -> None:
+    if not isinstance(expr, Mapping):
+        return
+    for key, val in expr.items():
+        if key in ("all", "any"):
+            for sub in val if isinstance(val, list) else []:
+                _walk_expr(sub, out, top)
+        elif key == "not":
+            _walk_expr(val, out, top)
+        else:
+            if top:  # inside `any:`/`json:` of a condition, paths are relative to an element
+                out.update(_paths(key))
+            _walk_cond(val, out)
+
+
+def top_paths(expr: Any) -> set[str] | None:
+    """The top-level paths an expression reads (Event fields, `raw.<path>`); None when it also reads
+    the event in a way paths do not show."""
+    out: set[str] = set()
+    try:
+        _walk_expr(expr, out, top=True)
+    except _Opaque:
+        return None
+    return out
+
+
+def _conjuncts(expr: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    for key, val in expr.items():
+        if key == "all" and isinstance(val, list):
+            for sub in val:
+                if isinstance(sub, Mapping):
+                    yield from _conjuncts(sub)
+        else:
+            yield {key: val}
+
+
+def _is_raw(path: str) -> bool:
+    return path == "raw" or path.startswith("raw.")
+
+
+def early(expr: Any) -> Early:
+    """Split an (already validated) expression into its early-decidable parts."""
+    if not isinstance(expr, Mapping):
+        return Early()
+    key_parts: list[dict[str, Any]] = []
+    raw_parts: list[dict[str, Any]] = []
+    for part in _conjuncts(expr):
+        paths = top_paths(part)
+        if not paths or not all(p in KEY_FIELDS or _is_raw(p) for p in paths):
+            continue
+        (raw_parts if any(_is_raw(p) for p in paths) else key_parts).append(part)
+
+    def compiled(parts: list[dict[str, Any]]) -> Pred | None:
+        if not parts:
+            return None
+        return compile_expr(parts[0] if len(parts) == 1 else {"all": parts}, "match")
+
+    return Early(compiled(key_parts), compiled(raw_parts))
+
+
+def probe(cloud: str, service: str, operation: str, ptype: str, raw: Mapping[str, Any]) -> Event:
+    """An Event holding only what is known before normalization; early parts read nothing else."""
+    return Event(cloud, "", "", "", "", service, operation, operation, (), "", ptype, "", "", "", None, "", (), "",
+                 "", "", "", (), "", None, raw)
+
+
+NO_RAW: Mapping[str, Any] = {}
+#: an expression with nothing decidable early
+NOTHING_EARLY = Early()
+
+
+def admits(part: Early, key: tuple[str, str, str, str], raw: Mapping[str, Any]) -> bool:
+    """Whether a record with this quick key and raw object passes the early parts (both, where present)."""
+    if part.key is not None and not part.key(probe(*key, NO_RAW)):
+        return False
+    return part.raw is None or part.raw(probe(*key, raw))

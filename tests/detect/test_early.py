@@ -1,0 +1,147 @@
+"""The early checks (detect/early.py): what a rule rules out before a record is normalized must never
+hide a record its full match (or a burst rule's match/then) accepts, and the scan must skip the rest."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from scanner.bursts.detector import BurstDetector
+from scanner.bursts.rules import load_burst_rules
+from scanner.detect.early import admits, early, top_paths
+from scanner.detect.engine import RuleEngine
+from scanner.detect.rules import load_rules, parse_rule
+from scanner.normalize import NormalizeError, normalize
+from scanner.normalize.keys import quick_key
+from scanner.pipeline import Scanner
+from scanner.sources.limits import Limits
+from scanner.sources.paths import InputReader
+from scanner.sources.records import RawRecord
+from scanner.state.memory import MemoryStore
+from scanner.yamlio import load_text
+from tests.conftest import AUDIT
+
+RULES = load_rules()
+BURSTS = load_burst_rules()
+
+
+def _records() -> list[RawRecord]:
+    """Every record of the bundled audit samples and of the rules' own cases (must fire and must not)."""
+    reader = InputReader(Limits(selective_decoding=False))
+    out = [i for p in sorted(AUDIT.rglob("*")) if p.is_file() for i in reader.items(str(p))
+           if isinstance(i, RawRecord)]
+    from scanner.sources.envelopes import unwrap
+
+    for r in RULES:
+        for c in r.tests:
+            out.extend(i for i in unwrap(dict(c.record), "case", Limits()) if isinstance(i, RawRecord))
+    return out
+
+
+RECORDS = _records()
+
+
+def _events() -> list[tuple[RawRecord, Any]]:
+    out = []
+    for rec in RECORDS:
+        try:
+            out.append((rec, normalize(rec)))
+        except NormalizeError:
+            continue
+    return out
+
+
+EVENTS = _events()
+
+
+def test_every_record_a_rule_matches_passes_its_early_check() -> None:
+    assert len(EVENTS) > 400
+    refused = [(r.id, ev.id) for rec, ev in EVENTS for r in RULES
+               if ev.cloud == r.cloud and r.match(ev) and not admits(r.early, quick_key(rec), rec.data)]
+    assert refused == []
+
+
+def test_every_record_a_burst_rule_counts_passes_its_gate() -> None:
+    det = BurstDetector(BURSTS, MemoryStore())
+    refused = []
+    for rec, ev in EVENTS:
+        key = quick_key(rec)
+        if not det.wants(*key):
+            continue
+        gate = det.gate(*key)
+        counted = any(b.cloud == ev.cloud and (b.match(ev) or (b.then is not None and b.then(ev))) for b in BURSTS
+                      if (ev.service, ev.operation) in b.index or ("*", ev.operation) in b.index)
+        if counted and gate is not None and not gate(rec.data):
+            refused.append(ev.id)
+    assert refused == []
+
+
+def _rule(match: str) -> Any:
+    text = f"""
+id: t.rule
+title: t
+severity: high
+category: tamper
+description: d
+remediation: r
+cloud: aws
+match:
+{match}
+tests:
+  - {{name: x, expect: true, record: {{}}}}
+"""
+    return parse_rule(load_text(text, "t.yaml"), "t.yaml")
+
+
+def test_parts_reading_other_event_fields_or_trust_lists_are_left_to_the_full_match() -> None:
+    r = _rule("""  operation: RunInstances
+  principal: {suffix: ":root"}
+  raw.requestParameters.accountId: {untrusted: aws_account}""")
+    assert r.early.key is not None and r.early.raw is None  # only `operation` is early
+    assert top_paths({"raw.a": {"untrusted": "aws_account"}}) is None
+    # inside `any:` paths are the element's own; eq_field names a top-level one
+    assert top_paths({"raw.items": {"any": {"principal": "x"}}}) == {"raw.items"}
+    assert top_paths({"raw.a": {"eq_field": "principal"}}) == {"raw.a", "principal"}
+    assert early({"raw.a": {"eq_field": "principal"}}).raw is None
+
+
+def test_key_parts_are_decided_per_key() -> None:
+    r = _rule("""  operation: ConsoleLogin
+  principal_type: Root""")
+    engine = RuleEngine([r])
+    assert engine.candidates("aws", "signin.amazonaws.com", "ConsoleLogin", "Root") == (r,)
+    assert engine.candidates("aws", "signin.amazonaws.com", "ConsoleLogin", "IAMUser") == ()
+
+
+def _trail(tmp: Path, records: list[dict[str, Any]]) -> Path:
+    p = tmp / "111122223333_CloudTrail_us-east-1_x.json.gz"
+    p.write_bytes(gzip.compress(orjson.dumps({"Records": records})))
+    return p
+
+
+def _run_instances(itype: str, n: int) -> dict[str, Any]:
+    return {"eventVersion": "1.09", "eventID": f"id-{itype}-{n}", "eventTime": "2024-07-01T00:00:00Z",
+            "eventSource": "ec2.amazonaws.com", "eventName": "RunInstances", "awsRegion": "us-east-1",
+            "recipientAccountId": "111122223333", "sourceIPAddress": "203.0.113.9",
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/ci",
+                             "accountId": "111122223333", "accessKeyId": "AKIAEXAMPLEEXAMPLE01"},
+            "requestParameters": {"instanceType": itype,
+                                  "instancesSet": {"items": [{"imageId": "ami-1", "maxCount": 1}]}},
+            "responseElements": None}
+
+
+@pytest.mark.parametrize("selective", [True, False])
+def test_scan_skips_records_no_rule_can_match_and_keeps_every_finding(tmp_path: Path, selective: bool) -> None:
+    rule = next(r for r in RULES if r.id == "aws.ec2.unusual_instance_launched")
+    path = _trail(tmp_path, [_run_instances("t3.micro", i) for i in range(20)]
+                  + [_run_instances("p4d.24xlarge", 1), _run_instances("P5.48XLARGE", 2)])
+    batch = Scanner(InputReader(Limits(selective_decoding=selective)), [RuleEngine([rule])]).scan(
+        [str(path)], lambda r: None)
+    assert batch.stats.records == 22
+    assert batch.stats.events == 2  # the twenty ordinary launches were never normalized
+    assert sorted(e for f in batch.findings.results() for e in f.event_ids) == ["id-P5.48XLARGE-2",
+                                                                               "id-p4d.24xlarge-1"]
