@@ -15,13 +15,13 @@ without the workers contending for a shared store.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
 from scanner.bursts.learn import Memory
 from scanner.bursts.rules import BurstRule
-from scanner.detect.early import NO_RAW, Gate, probe
-from scanner.detect.expr import MISSING, Pred
+from scanner.detect.early import NO_RAW, Early, Gate, gate_of, probe
+from scanner.detect.expr import MISSING
 from scanner.detect.findings import action_of, base_evidence
 from scanner.model.event import Event
 from scanner.model.finding import Finding, fingerprint
@@ -130,20 +130,15 @@ class BurstDetector:
         """A check of the raw record that is False only when neither `match` nor `then` of any candidate
         rule can hold (nothing is counted or judged then), or None when some rule must see every record."""
         blank = probe(cloud, service, operation, ptype, NO_RAW)
-        checks: list[Pred] = []
+        parts: list[Early] = []
         for rule in self._candidates(cloud, service, operation):
             for part in (rule.early, rule.then_early):
                 if part is None or (part.key is not None and not part.key(blank)):
                     continue
                 if part.raw is None:
                     return None
-                checks.append(part.raw)
-
-        def admit(raw: Mapping[str, Any]) -> bool:
-            ev = probe(cloud, service, operation, ptype, raw)
-            return any(check(ev) for check in checks)
-
-        return admit
+                parts.append(part)
+        return gate_of((cloud, service, operation, ptype), parts)
 
     def evaluate(self, ev: Event) -> Iterable[Finding]:
         out: list[Finding] = []

@@ -15,7 +15,7 @@ reads are the ones the Event carries (the scan already routes records by that ke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,6 +123,18 @@ def probe(cloud: str, service: str, operation: str, ptype: str, raw: Mapping[str
     """An Event holding only what is known before normalization; early parts read nothing else."""
     return Event(cloud, "", "", "", "", service, operation, operation, (), "", ptype, "", "", "", None, "", (), "",
                  "", "", "", (), "", None, raw)
+
+
+def gate_of(key: tuple[str, str, str, str], parts: Sequence[Early]) -> Gate:
+    """One record check for a key: some part's raw check holds (each part must have one)."""
+    checks = tuple(p.raw for p in parts if p.raw is not None)
+    assert len(checks) == len(parts), "every part needs a raw check"
+
+    def admit(raw: Mapping[str, Any]) -> bool:
+        ev = probe(*key, raw)
+        return any(check(ev) for check in checks)
+
+    return admit
 
 
 NO_RAW: Mapping[str, Any] = {}

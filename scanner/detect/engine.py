@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
-from scanner.detect.early import NO_RAW, Gate, probe
+from scanner.detect.early import NO_RAW, Gate, gate_of, probe
 from scanner.detect.findings import finding_for_rule
 from scanner.detect.rules import Rule
 from scanner.model.event import Event
@@ -62,15 +61,9 @@ class RuleEngine:
         """For a wanted key: a check of the raw record that is False only when no candidate rule can
         match it (see detect/early.py), or None when some candidate must see every such record."""
         cands = self.candidates(cloud, service, operation, ptype)
-        checks = tuple(r.early.raw for r in cands if r.early.raw is not None)
-        if not checks or len(checks) < len(cands):
+        if not cands or any(r.early.raw is None for r in cands):
             return None
-
-        def admit(raw: Mapping[str, Any]) -> bool:
-            ev = probe(cloud, service, operation, ptype, raw)
-            return any(check(ev) for check in checks)
-
-        return admit
+        return gate_of((cloud, service, operation, ptype), [r.early for r in cands])
 
     def matching(self, ev: Event) -> list[Rule]:
         return [
