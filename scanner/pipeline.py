@@ -17,16 +17,66 @@ from typing import Any
 
 from scanner.detect.aggregate import Aggregator
 from scanner.detect.detector import Detector
-from scanner.detect.early import Gate
+from scanner.detect.early import Gate, Paths
 from scanner.model.event import Event
 from scanner.model.finding import Finding
 from scanner.normalize import NormalizeError, normalize
 from scanner.normalize.keys import quick_key
 from scanner.ops.stats import RunStats
 from scanner.sources.paths import InputReader
+from scanner.sources.projection import Project, projector
 from scanner.sources.records import UNWANTED, Item, RawRecord, Rejected, Skipped, record_sample
 
 DetectorFactory = Callable[[], Sequence[Detector]]
+
+#: Checks on a record's bytes start once this many records of a key were refused, and more than
+#: REFUSED_PER_PASS of them for each one that passed: decoding the checked paths first costs about
+#: half a full parse, which a record that passes pays on top of it.
+BYTES_CHECK_AFTER = 16
+REFUSED_PER_PASS = 4
+
+
+class _Route:
+    """The detectors that want one quick key, and what rules out its records before normalizing."""
+
+    __slots__ = ("_check_bytes", "detectors", "gates", "passed", "project", "refused")
+
+    def __init__(self, detectors: tuple[Detector, ...], gates: tuple[Gate, ...] | None,
+                 project: Project | None) -> None:
+        self.detectors = detectors
+        self.gates = gates  # one must pass for a record to be normalized; None: every record is
+        self.project = project  # decodes just the paths the gates read
+        self.passed = 0
+        self.refused = 0
+        self._check_bytes = self.admits_bytes
+
+    def admits(self, raw: Any) -> bool:
+        if self.gates is None:
+            return True
+        ok = any(g.check(raw) for g in self.gates)
+        if ok:
+            self.passed += 1
+        else:
+            self.refused += 1
+        return ok
+
+    def admits_bytes(self, doc: Any) -> bool:
+        """The gates on a record's bytes; a record of an unexpected shape passes (it is then parsed
+        whole, and the gates judge the parsed record)."""
+        assert self.project is not None
+        raw = self.project(doc)
+        if raw is None:
+            return True
+        ok = self.admits(raw)
+        if ok:
+            self.passed -= 1  # counted again when the parsed record is judged
+        return ok
+
+    def on_bytes(self) -> Callable[[Any], bool] | None:
+        """The check on bytes, once most records of this key have been refused; else None (parse first)."""
+        if self.project is None or self.refused < BYTES_CHECK_AFTER + REFUSED_PER_PASS * self.passed:
+            return None
+        return self._check_bytes
 
 
 @dataclass
@@ -90,11 +140,11 @@ class Scanner:
         self.reader = reader
         self.detectors = tuple(detectors)
         self.new_aggregator = new_aggregator
-        #: quick key → (detectors that want it, checks of the raw record of which one must pass, or None
-        #: when some detector wants every record of that key)
-        self._routes: dict[tuple[str, str, str, str], tuple[tuple[Detector, ...], tuple[Gate, ...] | None]] = {}
+        #: quick key → the detectors that want it and their checks of the raw record
+        self._routes: dict[tuple[str, str, str, str], _Route] = {}
+        self._projectors: dict[Paths, Project] = {}
 
-    def _route(self, key: tuple[str, str, str, str]) -> tuple[tuple[Detector, ...], tuple[Gate, ...] | None]:
+    def _route(self, key: tuple[str, str, str, str]) -> _Route:
         hit = self._routes.get(key)
         if hit is None:
             dets = tuple(d for d in self.detectors if d.wants(*key))
@@ -106,24 +156,34 @@ class Scanner:
                 if gate is None:
                     break
                 gates.append(gate)
-            hit = (dets, tuple(gates) if len(gates) == len(dets) else None)
+            hit = _Route(dets, tuple(gates), self._projector(gates)) if gates and len(gates) == len(dets) \
+                else _Route(dets, None, None)
             if len(self._routes) < 100_000:  # bounded: keys come from attacker-controlled text
                 self._routes[key] = hit
         return hit
 
-    def _wanted_key(self, key: tuple[str, str, str, str]) -> bool:
-        return bool(self._route(key)[0])
+    def _projector(self, gates: list[Gate]) -> Project | None:
+        if any(g.paths is None for g in gates):
+            return None
+        paths = tuple(sorted({p for g in gates for p in g.paths or ()}))
+        project = self._projectors.get(paths)
+        if project is None:
+            project = self._projectors[paths] = projector(paths)
+        return project
+
+    def _wanted_key(self, key: tuple[str, str, str, str]) -> bool | Callable[[Any], bool]:
+        route = self._route(key)
+        if not route.detectors:
+            return False
+        return route.on_bytes() or True
 
     def _wanted(self, rec: RawRecord) -> bool:
         """Whether some detector may find something in this record: wanted by its key, and not ruled
         out by every interested detector's check of the raw record."""
-        dets, gates = self._route(quick_key(rec))
-        if not dets:
+        route = self._route(quick_key(rec))
+        if not route.detectors:
             return False
-        if gates is None:
-            return True
-        data = rec.data
-        return any(g(data) for g in gates)
+        return route.admits(rec.data)
 
     def scan(self, names: Iterable[str], on_reject: Callable[[Rejected], None],
              on_input: Callable[[str], None] | None = None, findings: Aggregator | None = None) -> Batch:

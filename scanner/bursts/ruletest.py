@@ -67,7 +67,7 @@ def run_burst_case(rule: BurstRule, case: BurstCase) -> BurstResult:
                 if not det.wants(ev.cloud, ev.service, ev.operation, ev.principal_type):
                     continue
                 gate = det.gate(*quick_key(item))
-                if gate is not None and not gate(item.data):  # the scan never judges this record
+                if gate is not None and not gate.check(item.data):  # the scan never judges this record
                     if rule.match(ev) or (rule.then is not None and rule.then(ev)):
                         return CaseResult(rule, case, fired, "the rule's early check (detect/early.py) refuses a "
                                           "record its match or then accepts")

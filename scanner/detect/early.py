@@ -25,8 +25,8 @@ from scanner.model.event import Event
 #: Event fields the quick key carries: decidable before normalization.
 KEY_FIELDS = frozenset({"cloud", "service", "operation", "principal_type"})
 
-#: A check of one raw record (the parsed JSON object the Event would hold as `raw`).
-Gate = Callable[[Mapping[str, Any]], bool]
+#: Raw paths below the record's top level, e.g. ("requestParameters", "instanceType").
+Paths = tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,16 @@ class Early:
 
     key: Pred | None = None  # reads only the quick key's fields
     raw: Pred | None = None  # reads those and raw.<path>, and at least one raw path
+    raw_paths: Paths | None = None  # the raw paths `raw` reads; None when it reads the whole record
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A check of one raw record (the parsed JSON object the Event would hold as `raw`), and the raw
+    paths it reads (None: the whole record), so a decoder may read only those (sources/projection.py)."""
+
+    check: Callable[[Mapping[str, Any]], bool]
+    paths: Paths | None
 
 
 class _Opaque(Exception):
@@ -105,18 +115,27 @@ def early(expr: Any) -> Early:
         return Early()
     key_parts: list[dict[str, Any]] = []
     raw_parts: list[dict[str, Any]] = []
+    raw_paths: set[tuple[str, ...]] | None = set()
     for part in _conjuncts(expr):
         paths = top_paths(part)
         if not paths or not all(p in KEY_FIELDS or _is_raw(p) for p in paths):
             continue
-        (raw_parts if any(_is_raw(p) for p in paths) else key_parts).append(part)
+        if any(_is_raw(p) for p in paths):
+            raw_parts.append(part)
+            if "raw" in paths:
+                raw_paths = None
+            elif raw_paths is not None:
+                raw_paths.update(tuple(p[4:].split(".")) for p in paths if _is_raw(p))
+        else:
+            key_parts.append(part)
 
     def compiled(parts: list[dict[str, Any]]) -> Pred | None:
         if not parts:
             return None
         return compile_expr(parts[0] if len(parts) == 1 else {"all": parts}, "match")
 
-    return Early(compiled(key_parts), compiled(raw_parts))
+    return Early(compiled(key_parts), compiled(raw_parts),
+                 tuple(sorted(raw_paths)) if raw_paths is not None and raw_parts else None)
 
 
 def probe(cloud: str, service: str, operation: str, ptype: str, raw: Mapping[str, Any]) -> Event:
@@ -129,12 +148,14 @@ def gate_of(key: tuple[str, str, str, str], parts: Sequence[Early]) -> Gate:
     """One record check for a key: some part's raw check holds (each part must have one)."""
     checks = tuple(p.raw for p in parts if p.raw is not None)
     assert len(checks) == len(parts), "every part needs a raw check"
+    paths = None if any(p.raw_paths is None for p in parts) else tuple(
+        sorted({path for p in parts for path in p.raw_paths or ()}))
 
     def admit(raw: Mapping[str, Any]) -> bool:
         ev = probe(*key, raw)
         return any(check(ev) for check in checks)
 
-    return admit
+    return Gate(admit, paths)
 
 
 NO_RAW: Mapping[str, Any] = {}

@@ -25,7 +25,9 @@ from scanner.normalize.gcp import principal_type
 from scanner.sources.records import CLOUDTRAIL, GCP_LOGENTRY, UNWANTED, RawRecord, Unwanted
 
 QuickKey = tuple[str, str, str, str]
-WantKey = Callable[[QuickKey], bool]
+#: Whether records of a quick key are wanted: yes, no, or a check of the record's bytes (a record some
+#: detector is interested in only when a few of its fields hold, see sources/projection.py).
+WantKey = Callable[[QuickKey], "bool | Callable[[Any], bool]"]
 
 _ABSENT = msgspec.UNSET
 _NO_RAW = msgspec.Raw(b"")
@@ -128,7 +130,8 @@ def trail_object(doc: bytes, origin: str, want: WantKey) -> list[RawRecord | Unw
             key = _trail_key(raw)
             if key is None:
                 return None
-            if want(key):
+            w = want(key)
+            if w is True or (w is not False and w(raw)):
                 out.append(RawRecord(CLOUDTRAIL, orjson.loads(memoryview(raw)), f"{origin}#Records[{i}]"))
             else:
                 out.append(UNWANTED)
@@ -167,6 +170,9 @@ def logentry_line(line: bytes, origin: str, want: WantKey) -> RawRecord | Unwant
         key = _entry_key(line)
         if key is None:
             return None
-        return RawRecord(GCP_LOGENTRY, orjson.loads(line), origin) if want(key) else UNWANTED
+        w = want(key)
+        if w is True or (w is not False and w(line)):
+            return RawRecord(GCP_LOGENTRY, orjson.loads(line), origin)
+        return UNWANTED
     except _DECODE_ERRORS:
         return None

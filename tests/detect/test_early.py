@@ -75,7 +75,7 @@ def test_every_record_a_burst_rule_counts_passes_its_gate() -> None:
         gate = det.gate(*key)
         counted = any(b.cloud == ev.cloud and (b.match(ev) or (b.then is not None and b.then(ev))) for b in BURSTS
                       if (ev.service, ev.operation) in b.index or ("*", ev.operation) in b.index)
-        if counted and gate is not None and not gate(rec.data):
+        if counted and gate is not None and not gate.check(rec.data):
             refused.append(ev.id)
     assert refused == []
 
@@ -117,8 +117,8 @@ def test_key_parts_are_decided_per_key() -> None:
     assert engine.candidates("aws", "signin.amazonaws.com", "ConsoleLogin", "IAMUser") == ()
 
 
-def _trail(tmp: Path, records: list[dict[str, Any]]) -> Path:
-    p = tmp / "111122223333_CloudTrail_us-east-1_x.json.gz"
+def _trail(tmp: Path, records: list[dict[str, Any]], name: str = "x") -> Path:
+    p = tmp / f"111122223333_CloudTrail_us-east-1_{name}.json.gz"
     p.write_bytes(gzip.compress(orjson.dumps({"Records": records})))
     return p
 
@@ -145,3 +145,47 @@ def test_scan_skips_records_no_rule_can_match_and_keeps_every_finding(tmp_path: 
     assert batch.stats.events == 2  # the twenty ordinary launches were never normalized
     assert sorted(e for f in batch.findings.results() for e in f.event_ids) == ["id-P5.48XLARGE-2",
                                                                                "id-p4d.24xlarge-1"]
+
+
+def test_a_gate_on_the_decoded_paths_agrees_with_the_gate_on_the_whole_record() -> None:
+    """The scan may judge a record on its bytes, decoding only the paths the gates read
+    (sources/projection.py); that must decide as the parsed record would, or defer to it (None)."""
+    from scanner.config import Config
+    from scanner.detectors import build_detectors
+    from scanner.sources.projection import projector
+
+    scanner = Scanner(InputReader(Limits()), build_detectors(Config(), MemoryStore()))
+    judged = 0
+    for rec in RECORDS:
+        try:
+            route = scanner._route(quick_key(rec))
+        except NormalizeError:
+            continue
+        if route.gates is None or route.project is None:
+            continue
+        projected = route.project(orjson.dumps(rec.data))
+        assert projected is not None, rec.origin
+        assert any(g.check(projected) for g in route.gates) == any(g.check(rec.data) for g in route.gates)
+        judged += 1
+    assert judged > 100
+    project = projector((("requestParameters", "instanceType"), ("items", "name")))
+    # a shape the projection does not expect is left to the full parse, never guessed at
+    assert project(b'{"requestParameters": "p4d.24xlarge"}') is None
+    assert project(b'{"items": [1, {"name": "x"}]}') is None
+    # duplicate keys: the last one counts, as in the full parse
+    dup = b'{"requestParameters": {"instanceType": "t3.micro", "instanceType": "p4d.24xlarge"}}'
+    assert project(dup) == {"requestParameters": {"instanceType": "p4d.24xlarge"}} == {
+        "requestParameters": orjson.loads(dup)["requestParameters"]}
+
+
+def test_records_judged_on_their_bytes_keep_every_finding(tmp_path: Path) -> None:
+    # a first object of ordinary launches teaches the scan that such records are mostly refused; in the
+    # next it judges them on their bytes, and the rare one must still be found
+    rule = next(r for r in RULES if r.id == "aws.ec2.unusual_instance_launched")
+    first = _trail(tmp_path, [_run_instances("t3.micro", i) for i in range(50)], "a")
+    second = _trail(tmp_path, [_run_instances("t3.micro", i) for i in range(50, 250)]
+                    + [_run_instances("p4d.24xlarge", 1)], "b")
+    scanner = Scanner(InputReader(Limits()), [RuleEngine([rule])])
+    batch = scanner.scan([str(first), str(second)], lambda r: None)
+    assert batch.stats.records == 251 and batch.stats.events == 1
+    assert [e for f in batch.findings.results() for e in f.event_ids] == ["id-p4d.24xlarge-1"]
