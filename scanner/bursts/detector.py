@@ -129,6 +129,10 @@ class BurstDetector:
     def gate(self, cloud: str, service: str, operation: str, ptype: str) -> Gate | None:
         """A check of the raw record that is False only when neither `match` nor `then` of any candidate
         rule can hold (nothing is counted or judged then), or None when some rule must see every record."""
+        # every event of a cloud evaluated here may move back the watched-since clock that this cloud's
+        # `scope: detector` learn rules read: with one loaded, this cloud's records are all seen
+        if any(r.learn is not None and r.learn.scope == "detector" and r.cloud == cloud for r in self.rules):
+            return None
         blank = probe(cloud, service, operation, ptype, NO_RAW)
         parts: list[Early] = []
         for rule in self._candidates(cloud, service, operation):

@@ -189,3 +189,15 @@ def test_records_judged_on_their_bytes_keep_every_finding(tmp_path: Path) -> Non
     batch = scanner.scan([str(first), str(second)], lambda r: None)
     assert batch.stats.records == 251 and batch.stats.events == 1
     assert [e for f in batch.findings.results() for e in f.event_ids] == ["id-p4d.24xlarge-1"]
+
+
+def test_no_gate_where_every_event_moves_a_learn_rules_clock() -> None:
+    # `scope: detector` learn rules read how long this cloud's logs have been watched, and every event
+    # the burst detector evaluates may move that clock back: none of that cloud's records may be skipped
+    det = BurstDetector(BURSTS, MemoryStore())
+    watched = {r.cloud for r in BURSTS if r.learn is not None and r.learn.scope == "detector"}
+    for rule in BURSTS:
+        for service, operation in rule.index:
+            gate = det.gate(rule.cloud, service, operation, "")
+            if rule.cloud in watched:
+                assert gate is None, rule.id
