@@ -7,8 +7,9 @@ cannot yield a finding and need not be normalized and judged (about half of the 
 rule is interested in). Key-only parts are decided once per key; raw parts once per record, on the
 parsed record, before the Event is built.
 
-Only parts whose every path is one of those fields qualify: a part that reads any other Event field,
-or uses `trusted`/`untrusted` (which read the event's account), is left to the full match. Safety
+Only parts whose every path is one of those fields qualify: a part that reads any other Event field is
+left to the full match. `trusted`/`untrusted` read the event's account; early, such a condition is
+weakened to what it implies (the value is a string), and a part using one under a `not` is left out. Safety
 therefore rests on one invariant, which `rules test` and the tests check: the key fields the quick key
 reads are the ones the Event carries (the scan already routes records by that key).
 """
@@ -95,6 +96,45 @@ def top_paths(expr: Any) -> set[str] | None:
     return out
 
 
+_TRUST_OPS = ("trusted", "untrusted")
+
+
+def _weaken_cond(cond: Any, positive: bool) -> Any:
+    if not isinstance(cond, Mapping):
+        return cond
+    out: dict[str, Any] = {}
+    for op, arg in cond.items():
+        if op == "not":
+            out[op] = _weaken_cond(arg, not positive)
+        elif op in ("any", "json"):
+            out[op] = weaken(arg, positive)
+        elif op in _TRUST_OPS:
+            if not positive:
+                raise _Opaque(op)
+            # holds only for a string value: "some value is a string" is what is left of it early
+            out.setdefault("prefix", "")
+        else:
+            out[op] = arg
+    return out
+
+
+def weaken(expr: Any, positive: bool = True) -> Any:
+    """The expression with each `trusted`/`untrusted` condition (which reads the event's account)
+    replaced by "the value is a string", which it implies: a necessary condition of the original.
+    Under a `not` that would not be so; raises _Opaque there."""
+    if not isinstance(expr, Mapping):
+        return expr
+    out: dict[str, Any] = {}
+    for key, val in expr.items():
+        if key in ("all", "any"):
+            out[key] = [weaken(sub, positive) for sub in val] if isinstance(val, list) else val
+        elif key == "not":
+            out[key] = weaken(val, not positive)
+        else:
+            out[key] = _weaken_cond(val, positive)
+    return out
+
+
 def _conjuncts(expr: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     for key, val in expr.items():
         if key == "all" and isinstance(val, list):
@@ -116,7 +156,11 @@ def early(expr: Any) -> Early:
     key_parts: list[dict[str, Any]] = []
     raw_parts: list[dict[str, Any]] = []
     raw_paths: set[tuple[str, ...]] | None = set()
-    for part in _conjuncts(expr):
+    for whole in _conjuncts(expr):
+        try:
+            part = weaken(whole)
+        except _Opaque:
+            continue
         paths = top_paths(part)
         if not paths or not all(p in KEY_FIELDS or _is_raw(p) for p in paths):
             continue

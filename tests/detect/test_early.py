@@ -97,16 +97,28 @@ tests:
     return parse_rule(load_text(text, "t.yaml"), "t.yaml")
 
 
-def test_parts_reading_other_event_fields_or_trust_lists_are_left_to_the_full_match() -> None:
+def test_parts_reading_other_event_fields_are_left_to_the_full_match() -> None:
     r = _rule("""  operation: RunInstances
-  principal: {suffix: ":root"}
-  raw.requestParameters.accountId: {untrusted: aws_account}""")
+  principal: {suffix: ":root"}""")
     assert r.early.key is not None and r.early.raw is None  # only `operation` is early
-    assert top_paths({"raw.a": {"untrusted": "aws_account"}}) is None
     # inside `any:` paths are the element's own; eq_field names a top-level one
     assert top_paths({"raw.items": {"any": {"principal": "x"}}}) == {"raw.items"}
     assert top_paths({"raw.a": {"eq_field": "principal"}}) == {"raw.a", "principal"}
     assert early({"raw.a": {"eq_field": "principal"}}).raw is None
+
+
+def test_trust_conditions_are_weakened_to_a_string_value_and_never_under_not() -> None:
+    key = ("aws", "s3.amazonaws.com", "PutBucketPolicy", "IAMUser")
+    r = _rule("""  operation: PutBucketPolicy
+  raw.requestParameters.accountId: {untrusted: aws_account}""")
+    # the account lists are not known early; that some value is a string is
+    assert admits(r.early, key, {"requestParameters": {"accountId": "999988887777"}})
+    assert admits(r.early, key, {"requestParameters": {"accountId": ["111122223333", "999988887777"]}})
+    assert not admits(r.early, key, {"requestParameters": {"bucketName": "b"}})
+    assert not admits(r.early, key, {"requestParameters": {"accountId": 999988887777}})
+    negated = _rule("""  operation: PutBucketPolicy
+  not: {raw.requestParameters.accountId: {trusted: aws_account}}""")
+    assert negated.early.raw is None
 
 
 def test_key_parts_are_decided_per_key() -> None:
