@@ -87,6 +87,19 @@ class ExprError(ValueError):
 
 
 def _dig(value: Any, parts: tuple[str, ...]) -> Any:
+    # the common case first: objects all the way down (no list crossed), without the general loop's
+    # bookkeeping; anything else is walked again by the general loop below
+    v = value
+    for part in parts:
+        if type(v) is not dict:
+            return _dig_any(value, parts)
+        v = v.get(part, _MISSING)
+        if v is _MISSING:
+            return _MISSING
+    return v
+
+
+def _dig_any(value: Any, parts: tuple[str, ...]) -> Any:
     for i, part in enumerate(parts):
         if isinstance(value, dict):
             value = value.get(part, _MISSING)
@@ -189,8 +202,10 @@ def _equality(cond: Any, where: str) -> ValuePred:
     if not all(c is None or isinstance(c, (str, int, float, bool)) for c in choices):
         raise ExprError(where, "equality takes scalars only (use `any:` for alternatives)")
     if len(choices) == 1:
-        want = _typed(choices[0])
-        return _scalar_pred(lambda x: not isinstance(x, (dict, list)) and _typed(x) == want)
+        only = choices[0]
+        kind = type(only)
+        # the same type and value (what _typed compares), without a tuple per value
+        return _scalar_pred(lambda x: type(x) is kind and x == only)
     wanted = {_typed(c) for c in choices}
     return _scalar_pred(lambda x: not isinstance(x, (dict, list)) and _typed(x) in wanted)
 
@@ -359,7 +374,7 @@ def _condition(cond: Any, where: str, trusted: Trusted) -> ValuePred:
         raise ExprError(where, "empty condition")
     if len(preds) == 1:
         return preds[0]
-    return lambda v, ev: all(p(v, ev) for p in preds)
+    return _all_of(preds)
 
 
 def _cidr_world_op(want: bool) -> ValuePred:
@@ -392,11 +407,34 @@ def _negate(p: Callable[[Any, Event], bool]) -> Callable[[Any, Event], bool]:
 
 
 def _all_of(subs: list[ScopedPred]) -> ScopedPred:
-    return lambda obj, ev: all(s(obj, ev) for s in subs)
+    # a plain loop: all() over a generator costs a generator frame per call, on every event
+    if len(subs) == 2:
+        a, b = subs
+        return lambda obj, ev: a(obj, ev) and b(obj, ev)
+    preds = tuple(subs)
+
+    def every(obj: Any, ev: Event) -> bool:
+        for p in preds:  # noqa: SIM110  (the loop is the point: no generator frame per call)
+            if not p(obj, ev):
+                return False
+        return True
+
+    return every
 
 
 def _any_of(subs: list[ScopedPred]) -> ScopedPred:
-    return lambda obj, ev: any(s(obj, ev) for s in subs)
+    if len(subs) == 2:
+        a, b = subs
+        return lambda obj, ev: a(obj, ev) or b(obj, ev)
+    preds = tuple(subs)
+
+    def some(obj: Any, ev: Event) -> bool:
+        for p in preds:  # noqa: SIM110  (the loop is the point: no generator frame per call)
+            if p(obj, ev):
+                return True
+        return False
+
+    return some
 
 
 def _test_path(get: Callable[[Any], Any], cond: ValuePred) -> ScopedPred:
