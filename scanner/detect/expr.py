@@ -406,35 +406,32 @@ def _negate(p: Callable[[Any, Event], bool]) -> Callable[[Any, Event], bool]:
     return lambda x, ev: not p(x, ev)
 
 
-def _all_of(subs: list[ScopedPred]) -> ScopedPred:
-    # a plain loop: all() over a generator costs a generator frame per call, on every event
+def _fold(subs: list[ScopedPred], every: bool) -> ScopedPred:
+    """All (every=True) or any of the predicates, in order, stopping at the first that decides. A plain
+    loop: all()/any() over a generator cost a generator frame per call, on every event."""
     if len(subs) == 2:
         a, b = subs
-        return lambda obj, ev: a(obj, ev) and b(obj, ev)
+        if every:
+            return lambda obj, ev: a(obj, ev) and b(obj, ev)
+        return lambda obj, ev: a(obj, ev) or b(obj, ev)
     preds = tuple(subs)
+    decides = not every  # all: the first False decides; any: the first True
 
-    def every(obj: Any, ev: Event) -> bool:
-        for p in preds:  # noqa: SIM110  (the loop is the point: no generator frame per call)
-            if not p(obj, ev):
-                return False
-        return True
+    def fold(obj: Any, ev: Event) -> bool:
+        for p in preds:
+            if bool(p(obj, ev)) is decides:
+                return decides
+        return every
 
-    return every
+    return fold
+
+
+def _all_of(subs: list[ScopedPred]) -> ScopedPred:
+    return _fold(subs, True)
 
 
 def _any_of(subs: list[ScopedPred]) -> ScopedPred:
-    if len(subs) == 2:
-        a, b = subs
-        return lambda obj, ev: a(obj, ev) or b(obj, ev)
-    preds = tuple(subs)
-
-    def some(obj: Any, ev: Event) -> bool:
-        for p in preds:  # noqa: SIM110  (the loop is the point: no generator frame per call)
-            if p(obj, ev):
-                return True
-        return False
-
-    return some
+    return _fold(subs, False)
 
 
 def _test_path(get: Callable[[Any], Any], cond: ValuePred) -> ScopedPred:
