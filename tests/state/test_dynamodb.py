@@ -48,8 +48,12 @@ def test_compare_and_set_compares_values_not_key_order(dynamo: Any) -> None:
 
 
 def test_put_if_absent_has_one_winner_among_concurrent_writers(dynamo: Any) -> None:
+    # one client per writer, made before the threads start: creating clients from boto3's default
+    # session concurrently is not thread-safe (an intermittent KeyError inside botocore under load)
+    stores = [DynamoStore(boto3.client("dynamodb"), TABLE) for _ in range(4)]
+
     def claim(who: int) -> int:
-        s = DynamoStore(boto3.client("dynamodb"), TABLE)
+        s = stores[who]
         return sum(1 for i in range(15) if s.put_if_absent(f"claim:{i}", who, now=0.0, ttl_seconds=60))
 
     with ThreadPoolExecutor(4) as pool:
