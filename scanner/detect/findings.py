@@ -17,7 +17,7 @@ def action_of(ev: Event) -> str:
         if ev.service.endswith(".amazonaws.com"):
             return f"{iam_prefix(ev.service)}:{ev.operation}"
         return f"{ev.service}:{ev.operation}"
-    return ev.operation
+    return ev.raw_operation  # the method as logged (a Policy Denied entry's operation names its log)
 
 
 def _clip(v: Any) -> Any:

@@ -31,21 +31,30 @@ RPC_CODES: dict[int, str] = {
 }
 
 _LOG_KINDS = {
-    "cloudaudit.googleapis.com%2Factivity": "activity",
     "cloudaudit.googleapis.com/activity": "activity",
-    "cloudaudit.googleapis.com%2Fdata_access": "data_access",
     "cloudaudit.googleapis.com/data_access": "data_access",
-    "cloudaudit.googleapis.com%2Fsystem_event": "system_event",
     "cloudaudit.googleapis.com/system_event": "system_event",
-    "cloudaudit.googleapis.com%2Fpolicy": "policy",
     "cloudaudit.googleapis.com/policy": "policy",
 }
+
+#: The operation (in the quick key and the Event) of a Policy Denied entry; raw_operation keeps the denied
+#: call's method. The call did not happen, so rules about that method must not judge it as if it had; and
+#: a rule about denials (VPC Service Controls) selects exactly these entries by this one operation,
+#: without wanting every GCP record. It is the log's id, as the operation of a non-audit entry is.
+POLICY_DENIED = "cloudaudit.googleapis.com/policy"
 
 
 def _log_parts(log_name: str) -> tuple[str, str]:
     """("projects/p" | "organizations/o" | ..., log id) from a logName."""
     parent, sep, log_id = log_name.partition("/logs/")
     return (parent, log_id) if sep else ("", log_name)
+
+
+def log_kind(log_name: str) -> str:
+    """activity | data_access | system_event | policy, else the log id unescaped, from a logName (of a
+    project, folder, organization or billing account; the id escaped as `%2F`, `%2f` or not at all)."""
+    log_id = _log_parts(log_name)[1].replace("%2F", "/").replace("%2f", "/")
+    return _LOG_KINDS.get(log_id, log_id)
 
 
 def federated_subject(principal_subject: str) -> str:
@@ -170,7 +179,7 @@ def normalize_logentry(original: Mapping[str, Any]) -> Event:
     if not isinstance(ts, str):
         raise NormalizeError("wrong_type", "LogEntry timestamp must be a string")
     log_name = _str(entry, "logName")
-    parent, log_id = _log_parts(log_name)
+    parent = _log_parts(log_name)[0]
     if not payload:
         return _non_audit(entry, ts, parent)._replace(raw=original, notes=tuple(notes))
     auth = _map(payload, "authenticationInfo")
@@ -216,6 +225,7 @@ def normalize_logentry(original: Mapping[str, Any]) -> Event:
     if rname:
         resources.append(rname)
     method = _str(payload, "methodName")
+    kind = log_kind(log_name)
     return Event(
         "gcp",
         _str(entry, "insertId") or synthetic_id(original),
@@ -223,7 +233,7 @@ def normalize_logentry(original: Mapping[str, Any]) -> Event:
         _account(entry, parent),
         _region(entry, payload),
         _str(payload, "serviceName"),
-        method,
+        POLICY_DENIED if kind == "policy" else method,
         method,
         tuple(perms),
         principal,
@@ -239,7 +249,7 @@ def normalize_logentry(original: Mapping[str, Any]) -> Event:
         err,
         _str(status, "message") if err else "",
         tuple(resources),
-        _LOG_KINDS.get(log_id, log_id.replace("%2F", "/")),
+        kind,
         None,
         original,
         tuple(notes),

@@ -10,7 +10,7 @@ from typing import Any
 
 from scanner.normalize.aws_names import strip_version_suffix
 from scanner.normalize.errors import NormalizeError, scalar_text
-from scanner.normalize.gcp import mapped_principal, non_audit_key, principal_type
+from scanner.normalize.gcp import POLICY_DENIED, log_kind, mapped_principal, non_audit_key, principal_type
 from scanner.sources.records import CLOUDTRAIL, EVENTBRIDGE, GCP_LOGENTRY, RawRecord
 
 QuickKey = tuple[str, str, str, str]  # (cloud, service, operation, principal_type)
@@ -45,7 +45,10 @@ def quick_key(rec: RawRecord) -> QuickKey:
             mapped = "" if email else mapped_principal(p)
             ptype = principal_type(email, mapped or subject)
             svc = scalar_text(p.get("serviceName"), "serviceName")
-            return "gcp", svc, scalar_text(p.get("methodName"), "methodName"), ptype
+            method = scalar_text(p.get("methodName"), "methodName")
+            if log_kind(scalar_text(d.get("logName"), "logName")) == "policy":
+                method = POLICY_DENIED  # a denied call: see POLICY_DENIED
+            return "gcp", svc, method, ptype
         if p is not None and not isinstance(p, dict):
             raise NormalizeError("wrong_type", "protoPayload must be an object")
         service, operation = non_audit_key(d)

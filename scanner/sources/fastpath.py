@@ -21,7 +21,7 @@ import msgspec
 import orjson
 
 from scanner.normalize.aws_names import strip_version_suffix
-from scanner.normalize.gcp import principal_type
+from scanner.normalize.gcp import POLICY_DENIED, log_kind, principal_type
 from scanner.sources.records import CLOUDTRAIL, GCP_LOGENTRY, UNWANTED, RawRecord, Unwanted
 
 QuickKey = tuple[str, str, str, str]
@@ -64,6 +64,7 @@ class _Payload(msgspec.Struct):
 
 class _Entry(msgspec.Struct):
     insertId: Any = _ABSENT
+    logName: Any = None
     protoPayload: msgspec.Raw = _NO_RAW
     eventSource: Any = _ABSENT
 
@@ -149,9 +150,11 @@ def _entry_key(line: bytes) -> QuickKey | None:
         return None  # empty or unusual payload: the full path knows the non-audit shapes
     auth = p.authenticationInfo or _Auth()
     email, subject = _text(auth.principalEmail), _text(auth.principalSubject)
-    svc, method = _text(p.serviceName), _text(p.methodName)
-    if email is None or subject is None or svc is None or method is None:
+    svc, method, log_name = _text(p.serviceName), _text(p.methodName), _text(e.logName)
+    if email is None or subject is None or svc is None or method is None or log_name is None:
         return None
+    if log_kind(log_name) == "policy":
+        method = POLICY_DENIED  # as quick_key: a denied call is keyed by its log, not its method
     mapped = ""
     if not email and p.metadata:
         try:

@@ -54,3 +54,30 @@ def trail_record() -> dict[str, Any]:
 def log_entry() -> dict[str, Any]:
     """A real Admin Activity LogEntry (SetIamPolicy by a user) to derive variants from."""
     return dict(orjson.loads((FORMATS / "gcp_1_logentry_auditlog.json").read_bytes()))
+
+
+VPCSC_SAMPLE = AUDIT / "gcp" / "security-analytics" / "test" / "fixtures" / "google.storage.objects.get-notInSameVPC.json"
+
+
+def policy_denied_entries() -> dict[str, dict[str, Any]]:
+    """A real VPC Service Controls Policy Denied entry and the spellings an attacker or another sink
+    may give it (the log name unescaped, lower-case escaped, of a folder or an organization; the status
+    code as a string; no authenticationInfo at all, or a redacted caller), plus an ordinary
+    PERMISSION_DENIED of the same call in the activity log, which is not a VPC-SC denial."""
+    base = orjson.loads(VPCSC_SAMPLE.read_bytes())
+    p = base["protoPayload"]
+    no_auth = {k: v for k, v in p.items() if k != "authenticationInfo"}
+    return {
+        "sample": base,
+        "unescaped": {**base, "logName": "projects/1234/logs/cloudaudit.googleapis.com/policy"},
+        "lowercase-escape": {**base, "logName": "projects/1234/logs/cloudaudit.googleapis.com%2fpolicy"},
+        "folder": {**base, "logName": "folders/42/logs/cloudaudit.googleapis.com%2Fpolicy"},
+        "organization": {**base, "logName": "organizations/123/logs/cloudaudit.googleapis.com/policy"},
+        "code-as-string": {**base, "protoPayload": {**p, "status": {**p["status"], "code": "7"}}},
+        "no-auth": {**base, "protoPayload": no_auth},
+        "named-caller": {**base, "protoPayload": {
+            **p, "authenticationInfo": {"principalEmail": "attacker@evil.example"}}},
+        "activity-denied": {**base, "logName": "projects/1234/logs/cloudaudit.googleapis.com%2Fdata_access",
+                            "protoPayload": {**no_auth, "metadata": {}, "authenticationInfo": {
+                                "principalEmail": "dev@acme.example"}}},
+    }

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 
 from scanner.normalize import NormalizeError
-from scanner.normalize.gcp import federated_subject, normalize_logentry, principal_type
+from scanner.normalize.gcp import POLICY_DENIED, federated_subject, normalize_logentry, principal_type
+from scanner.normalize.keys import quick_key
+from scanner.sources.records import GCP_LOGENTRY, RawRecord
 from tests.conftest import AUDIT
-from tests.normalize.corpus import FORMATS, event, log_entry
+from tests.normalize.corpus import FORMATS, event, log_entry, policy_denied_entries
 
 SA = AUDIT / "gcp" / "security-analytics" / "test" / "fixtures"
 PLASO = AUDIT / "gcp" / "plaso" / "gcp_logging.jsonl"
@@ -156,6 +158,27 @@ def test_log_kind_and_account_from_log_name(log_name: str, kind: str, account: s
 def test_policy_denied_log_from_a_sample() -> None:
     ev = event(SA / "google.storage.objects.get-notInSameVPC.json")
     assert ev.log_kind == "policy"
+
+
+@pytest.mark.parametrize(("name", "entry"), policy_denied_entries().items(), ids=list(policy_denied_entries()))
+def test_a_policy_denied_entry_is_keyed_as_a_denial_not_as_the_call(name: str, entry: dict[str, Any]) -> None:
+    # The denied call did not happen: rules about storage.objects.get must not see it as a read, and a
+    # rule about denials must find it under one key however the log name is spelled.
+    ev = normalize_logentry(entry)
+    policy = name != "activity-denied"
+    assert ev.log_kind == ("policy" if policy else "data_access")
+    assert ev.operation == (POLICY_DENIED if policy else "google.storage.objects.get")
+    assert (ev.raw_operation, ev.service, ev.error_code) == (
+        "google.storage.objects.get", "storage.googleapis.com", "PERMISSION_DENIED")
+    assert quick_key(RawRecord(GCP_LOGENTRY, entry, "t")) == (ev.cloud, ev.service, ev.operation, ev.principal_type)
+
+
+def test_a_wrong_typed_log_name_is_refused_by_the_quick_key_too() -> None:
+    entry = {**policy_denied_entries()["sample"], "logName": ["projects/1234/logs/cloudaudit.googleapis.com%2Fpolicy"]}
+    with pytest.raises(NormalizeError):
+        quick_key(RawRecord(GCP_LOGENTRY, entry, "t"))
+    with pytest.raises(NormalizeError):
+        normalize_logentry(entry)
 
 
 def test_log_entries_that_are_not_audit_logs_are_kept_as_they_are() -> None:

@@ -17,12 +17,13 @@ import orjson
 import pytest
 
 from scanner.normalize import NormalizeError
+from scanner.normalize.gcp import POLICY_DENIED
 from scanner.normalize.keys import QuickKey, quick_key
 from scanner.sources.limits import Limits
 from scanner.sources.paths import InputReader
 from scanner.sources.reader import read_items
 from scanner.sources.records import UNWANTED, Item, RawRecord
-from tests.normalize.corpus import FORMATS, corpus_files
+from tests.normalize.corpus import FORMATS, corpus_files, policy_denied_entries
 
 FULL = Limits(selective_decoding=False)
 FAST = Limits(selective_decoding=True)
@@ -36,6 +37,14 @@ def _everything(key: QuickKey) -> bool:
 
 def _iam_only(key: QuickKey) -> bool:
     return key[1] in ("iam.amazonaws.com", "iam.googleapis.com")
+
+
+def _policy_only(key: QuickKey) -> bool:
+    return key[2] == POLICY_DENIED
+
+
+def _storage_reads(key: QuickKey) -> bool:
+    return key[2] == "google.storage.objects.get"
 
 
 def _wanted_by_full_path(rec: RawRecord, want: Callable[[QuickKey], bool]) -> bool:
@@ -116,6 +125,25 @@ def test_crafted_inputs_decode_the_same_both_ways(data: bytes) -> None:
     for want in (_everything, _iam_only):
         full, fast = _both(data, want)
         _same(full, fast, want)
+
+
+@pytest.mark.parametrize("want", [_everything, _policy_only, _storage_reads], ids=["all", "policy", "reads"])
+def test_policy_denied_entries_route_the_same_both_ways(want: Callable[[QuickKey], bool]) -> None:
+    # A rule about denials wants the policy log, one about reads the reads: the fast path must read the
+    # log name exactly as the full path does, however it is spelled, or it drops what the rule wants.
+    entries = policy_denied_entries()
+    # the reader judges an input's shape by its first line, whole; the fast path reads the lines after it
+    data = b"\n".join(orjson.dumps(e) for e in (ENTRY, *entries.values()))
+    full, fast = _both(data, want)
+    _same(full, fast, want)
+    wanted = [name for name, item in zip(entries, fast[1:], strict=True) if item is not UNWANTED]
+    if want is _policy_only:
+        assert wanted == [n for n in entries if n != "activity-denied"]
+    if want is _storage_reads:
+        assert wanted == ["activity-denied"]
+    odd = [{**entries["sample"], "logName": ["x"]}, {**entries["sample"], "logName": 7}]
+    full, fast = _both(b"\n".join(orjson.dumps(e) for e in (ENTRY, *odd)), want)
+    _same(full, fast, want)
 
 
 def test_a_number_out_of_range_in_a_skipped_field_costs_no_other_record() -> None:
