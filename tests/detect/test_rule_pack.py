@@ -84,6 +84,7 @@ POSITIVE_SAMPLES: dict[str, set[str]] = {
         {"gcp.iam.admin_role_granted"},
     "gcp/security-analytics/test/fixtures/google.v1.compute.subnetworks.patch-disableFlowLogs.json":
         {"gcp.compute.flow_logs_disabled"},
+    "gcp/security-analytics/test/fixtures/google.storage.objects.get-notInSameVPC.json": {"gcp.vpcsc.violation"},
     "gcp/stratus-docs/gcp.exfiltration.share-compute-disk.json": {"gcp.sharing.public_or_external"},
     "gcp/stratus-docs/gcp.exfiltration.share-compute-image.json": {"gcp.sharing.public_or_external"},
     "gcp/stratus-docs/gcp.exfiltration.share-compute-snapshot.json": {"gcp.sharing.public_or_external"},

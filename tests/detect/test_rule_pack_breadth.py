@@ -48,6 +48,7 @@ COVERAGE: dict[str, str] = {
     "GCP escalation via Build / DM / Functions / VMs": "gcp.escalation.code_run_as_service_account",
     "GCP KMS destroy": "gcp.kms.key_version_destroyed_or_disabled",
     "GCP log buckets deleted": "gcp.logging.bucket_or_log_deleted",
+    "GCP VPC Service Controls violations": "gcp.vpcsc.violation",
     "GKE privileged / host pods": "gcp.gke.privileged_workload",
     "GKE exec / attach": "gcp.gke.pod_exec",
     "GKE cluster-admin / wildcard / pods-exec roles": "gcp.gke.cluster_admin_binding",
@@ -81,6 +82,9 @@ QUIET_ON: dict[str, tuple[str, str]] = {
                                                    "only the own account and accounts in trusted added"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
+    "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation", "a dry-run perimeter logging what it would refuse during rollout"),
+    "IAM denials taken for perimeter violations": (
+        "gcp.vpcsc.violation", "an ordinary IAM denial of the same read in the Data Access log (not a perimeter)"),
 }
 
 
