@@ -68,6 +68,7 @@ COVERAGE: dict[str, str] = {
     "GCS bulk deletion": "gcp.bursts.gcs_bulk_deletion",
     "GCS ransom note": "gcp.bursts.gcs_ransom_note",
     "GCP PERMISSION_DENIED bursts": "gcp.bursts.permission_denied_by_principal",
+    "GCP VPC-SC violation bursts": "gcp.bursts.vpcsc_violations_by_source",
 }
 
 #: false alarms the issue names → (rule, the name of the must-not-fire case that pins it)
@@ -82,7 +83,8 @@ QUIET_ON: dict[str, tuple[str, str]] = {
                                                    "only the own account and accounts in trusted added"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
-    "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation", "a dry-run perimeter logging what it would refuse during rollout"),
+    "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
+                                  "a dry-run perimeter logging what it would refuse during rollout"),
     "IAM denials taken for perimeter violations": (
         "gcp.vpcsc.violation", "an ordinary IAM denial of the same read in the Data Access log (not a perimeter)"),
 }

@@ -56,7 +56,7 @@ def log_entry() -> dict[str, Any]:
     return dict(orjson.loads((FORMATS / "gcp_1_logentry_auditlog.json").read_bytes()))
 
 
-VPCSC_SAMPLE = AUDIT / "gcp" / "security-analytics" / "test" / "fixtures" / "google.storage.objects.get-notInSameVPC.json"
+VPCSC_SAMPLE = AUDIT / "gcp/security-analytics/test/fixtures/google.storage.objects.get-notInSameVPC.json"
 
 
 def policy_denied_entries() -> dict[str, dict[str, Any]]:
