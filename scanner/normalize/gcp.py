@@ -57,6 +57,12 @@ def log_kind(log_name: str) -> str:
     return _LOG_KINDS.get(log_id, log_id)
 
 
+def is_policy_log(log_name: str) -> bool:
+    """Whether a logName is a Policy Denied audit log (log_kind "policy"); read for every entry the scan
+    keys, so the suffix check spares the rest the parsing."""
+    return log_name.endswith("policy") and log_kind(log_name) == "policy"
+
+
 def federated_subject(principal_subject: str) -> str:
     """The OIDC/SAML subject inside a federated principal identifier, else "".
 
@@ -225,7 +231,6 @@ def normalize_logentry(original: Mapping[str, Any]) -> Event:
     if rname:
         resources.append(rname)
     method = _str(payload, "methodName")
-    kind = log_kind(log_name)
     return Event(
         "gcp",
         _str(entry, "insertId") or synthetic_id(original),
@@ -233,7 +238,7 @@ def normalize_logentry(original: Mapping[str, Any]) -> Event:
         _account(entry, parent),
         _region(entry, payload),
         _str(payload, "serviceName"),
-        POLICY_DENIED if kind == "policy" else method,
+        POLICY_DENIED if is_policy_log(log_name) else method,
         method,
         tuple(perms),
         principal,
@@ -249,7 +254,7 @@ def normalize_logentry(original: Mapping[str, Any]) -> Event:
         err,
         _str(status, "message") if err else "",
         tuple(resources),
-        kind,
+        log_kind(log_name),
         None,
         original,
         tuple(notes),

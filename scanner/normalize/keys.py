@@ -10,7 +10,7 @@ from typing import Any
 
 from scanner.normalize.aws_names import strip_version_suffix
 from scanner.normalize.errors import NormalizeError, scalar_text
-from scanner.normalize.gcp import POLICY_DENIED, log_kind, mapped_principal, non_audit_key, principal_type
+from scanner.normalize.gcp import POLICY_DENIED, is_policy_log, mapped_principal, non_audit_key, principal_type
 from scanner.sources.records import CLOUDTRAIL, EVENTBRIDGE, GCP_LOGENTRY, RawRecord
 
 QuickKey = tuple[str, str, str, str]  # (cloud, service, operation, principal_type)
@@ -46,7 +46,7 @@ def quick_key(rec: RawRecord) -> QuickKey:
             ptype = principal_type(email, mapped or subject)
             svc = scalar_text(p.get("serviceName"), "serviceName")
             method = scalar_text(p.get("methodName"), "methodName")
-            if log_kind(scalar_text(d.get("logName"), "logName")) == "policy":
+            if is_policy_log(scalar_text(d.get("logName"), "logName")):
                 method = POLICY_DENIED  # a denied call: see POLICY_DENIED
             return "gcp", svc, method, ptype
         if p is not None and not isinstance(p, dict):

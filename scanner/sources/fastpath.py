@@ -21,7 +21,7 @@ import msgspec
 import orjson
 
 from scanner.normalize.aws_names import strip_version_suffix
-from scanner.normalize.gcp import POLICY_DENIED, log_kind, principal_type
+from scanner.normalize.gcp import POLICY_DENIED, is_policy_log, principal_type
 from scanner.sources.records import CLOUDTRAIL, GCP_LOGENTRY, UNWANTED, RawRecord, Unwanted
 
 QuickKey = tuple[str, str, str, str]
@@ -153,7 +153,7 @@ def _entry_key(line: bytes) -> QuickKey | None:
     svc, method, log_name = _text(p.serviceName), _text(p.methodName), _text(e.logName)
     if email is None or subject is None or svc is None or method is None or log_name is None:
         return None
-    if log_kind(log_name) == "policy":
+    if is_policy_log(log_name):
         method = POLICY_DENIED  # as quick_key: a denied call is keyed by its log, not its method
     mapped = ""
     if not email and p.metadata:
