@@ -27,7 +27,8 @@ resource "google_pubsub_topic" "audit" {
 }
 
 # Admin Activity logs (every deploy API: Cloud Run, Functions, App Engine, GKE, Cloud Deploy,
-# Cloud Build) plus Artifact Registry's Data Access logs, delivered as LogEntry JSON to Pub/Sub.
+# Cloud Build), Policy Denied logs (VPC Service Controls refusals; few, and the perimeter rules read
+# nothing else) plus Artifact Registry's Data Access logs, delivered as LogEntry JSON to Pub/Sub.
 resource "google_logging_project_sink" "audit" {
   project                = var.project_id
   name                   = var.sink_name
@@ -36,6 +37,7 @@ resource "google_logging_project_sink" "audit" {
 
   filter = join(" OR ", [
     "log_id(\"cloudaudit.googleapis.com/activity\")",
+    "log_id(\"cloudaudit.googleapis.com/policy\")",
     "(log_id(\"cloudaudit.googleapis.com/data_access\") AND protoPayload.serviceName=\"artifactregistry.googleapis.com\")",
   ])
 }

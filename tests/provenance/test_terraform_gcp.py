@@ -22,3 +22,10 @@ def test_gcp_module_turns_on_artifact_registry_data_access_logs() -> None:
     main = (REPO / "terraform" / "gcp" / "main.tf").read_text()
     assert 'service = "artifactregistry.googleapis.com"' in main and 'log_type = "DATA_WRITE"' in main
     assert "pubsub.googleapis.com/" in main and "roles/pubsub.publisher" in main
+
+
+def test_gcp_module_exports_policy_denied_logs() -> None:
+    # VPC Service Controls refusals are only in the Policy Denied log: a sink without it feeds the
+    # perimeter rules nothing.
+    main = (REPO / "terraform" / "gcp" / "main.tf").read_text()
+    assert r'log_id(\"cloudaudit.googleapis.com/policy\")' in main
