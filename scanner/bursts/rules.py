@@ -188,4 +188,4 @@ def load_burst_rules(paths: list[Path] | None = None) -> list[BurstRule]:
         if not bursts_dir().is_dir():
             return []
         paths = [bursts_dir()]
-    return load_units(paths, parse_burst_rule, "burst rule", recursive=True)
+    return load_units(paths, parse_burst_rule, "burst rule", recursive=True, cached=True)  # as rules: packcache

@@ -178,8 +178,11 @@ def default_rules_dir() -> Path:
 
 
 def load_rules(paths: list[Path] | None = None) -> list[Rule]:
-    """Load every `*.yaml` under the given directories/files (default: the bundled pack)."""
-    return load_units(paths or [default_rules_dir()], parse_rule, "rule", recursive=True, skip=_is_catalog)
+    """Load every `*.yaml` under the given directories/files (default: the bundled pack). The parsed
+    documents come from the user cache while current (scanner.packcache): parsing a large pack with
+    PyYAML costs every scan more than judging thousands of records."""
+    return load_units(paths or [default_rules_dir()], parse_rule, "rule", recursive=True, skip=_is_catalog,
+                      cached=True)
 
 
 #: Folders under rules/ that hold other data (the deploy catalog, secret detectors, burst rules), not rules.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +87,23 @@ def test_engine_cost_does_not_grow_with_unrelated_rules(tmp_path: Path) -> None:
     engine = RuleEngine(rules)
     # each operation reaches exactly its own rule, however many others exist
     assert [r.id for r in engine.candidates("aws", "cloudtrail.amazonaws.com", "Op7", "")] == ["r7"]
+
+
+def test_the_bundled_packs_load_from_a_current_cache_as_parsed_and_without_yaml(tmp_path: Path) -> None:
+    """A scan starts by loading ~120 rule files; parsing them with PyYAML every time cost more than judging
+    thousands of records. From the user cache they must be the same rules, cases and lines."""
+    env = {**os.environ, "AUDITWARDEN_CACHE": str(tmp_path / "cache")}
+    probe = ("import sys\nfrom scanner.detect.rules import load_rules\n"
+             "from scanner.bursts.rules import load_burst_rules\n"
+             "rules, bursts = load_rules(), load_burst_rules()\n"
+             "print(repr([(r.id, r.source, r.index, r.tests, r.early.raw_paths) for r in rules]))\n"
+             "print(repr([(b.id, b.source, b.index, b.tests) for b in bursts]))\n"
+             "print('yaml' in sys.modules)")
+
+    def run() -> list[str]:
+        return subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                              check=True).stdout.strip().splitlines()
+
+    parsed, cached = run(), run()
+    assert parsed[-1] == "True" and cached[-1] == "False"  # the first load parses and fills the cache
+    assert cached[:-1] == parsed[:-1] and len(parsed[0]) > 10_000
