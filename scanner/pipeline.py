@@ -34,12 +34,15 @@ DetectorFactory = Callable[[], Sequence[Detector]]
 #: half a full parse, which a record that passes pays on top of it.
 BYTES_CHECK_AFTER = 16
 REFUSED_PER_PASS = 4
+#: Verdicts of a key's gates remembered per distinct value of the paths they read (bounded: the values
+#: are attacker-controlled text). A trail repeats a few instance types, buckets and keys endlessly.
+VERDICTS_PER_KEY = 4096
 
 
 class _Route:
     """The detectors that want one quick key, and what rules out its records before normalizing."""
 
-    __slots__ = ("_check_bytes", "detectors", "gates", "passed", "project", "refused")
+    __slots__ = ("_check_bytes", "_verdicts", "detectors", "gates", "passed", "project", "refused")
 
     def __init__(self, detectors: tuple[Detector, ...], gates: tuple[Gate, ...] | None,
                  project: Project | None) -> None:
@@ -49,11 +52,19 @@ class _Route:
         self.passed = 0
         self.refused = 0
         self._check_bytes = self.admits_bytes
+        #: the gates' verdict by the projected paths' bytes (a gate is a pure function of them: early.py)
+        self._verdicts: dict[bytes, bool] = {}
+
+    def _judge(self, raw: Any) -> bool:
+        assert self.gates is not None
+        if len(self.gates) == 1:
+            return self.gates[0].check(raw)
+        return any(g.check(raw) for g in self.gates)
 
     def admits(self, raw: Any) -> bool:
         if self.gates is None:
             return True
-        ok = any(g.check(raw) for g in self.gates)
+        ok = self._judge(raw)
         if ok:
             self.passed += 1
         else:
@@ -64,12 +75,20 @@ class _Route:
         """The gates on a record's bytes; a record of an unexpected shape passes (it is then parsed
         whole, and the gates judge the parsed record)."""
         assert self.project is not None
-        raw = self.project(doc)
-        if raw is None:
+        got = self.project.keyed(doc)
+        if got is None:
             return True
-        ok = self.admits(raw)
-        if ok:
-            self.passed -= 1  # counted again when the parsed record is judged
+        seen, value = got
+        ok = self._verdicts.get(seen)
+        if ok is None:
+            raw = self.project.plain(value)
+            if raw is None:
+                return True
+            ok = self._judge(raw)
+            if len(self._verdicts) < VERDICTS_PER_KEY:
+                self._verdicts[seen] = ok
+        if not ok:
+            self.refused += 1  # a record that passes is counted when the parsed record is judged
         return ok
 
     def on_bytes(self) -> Callable[[Any], bool] | None:

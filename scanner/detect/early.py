@@ -42,7 +42,8 @@ class Early:
 @dataclass(frozen=True, slots=True)
 class Gate:
     """A check of one raw record (the parsed JSON object the Event would hold as `raw`), and the raw
-    paths it reads (None: the whole record), so a decoder may read only those (sources/projection.py)."""
+    paths it reads (None: the whole record), so a decoder may read only those (sources/projection.py).
+    The check is pure: its verdict depends only on those paths' values (the scan remembers it by them)."""
 
     check: Callable[[Mapping[str, Any]], bool]
     paths: Paths | None
@@ -194,6 +195,10 @@ def gate_of(key: tuple[str, str, str, str], parts: Sequence[Early]) -> Gate:
     assert len(checks) == len(parts), "every part needs a raw check"
     paths = None if any(p.raw_paths is None for p in parts) else tuple(
         sorted({path for p in parts for path in p.raw_paths or ()}))
+
+    if len(checks) == 1:  # the common case, without a generator per record
+        only = checks[0]
+        return Gate(lambda raw: only(probe(*key, raw)), paths)
 
     def admit(raw: Mapping[str, Any]) -> bool:
         ev = probe(*key, raw)

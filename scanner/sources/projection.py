@@ -14,15 +14,11 @@ duplicate key msgspec keeps the last value, as orjson does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from itertools import count
 from typing import Any
 
 import msgspec
-
-#: A projection: the record's bytes → a dict holding only the projected paths, or None when the
-#: record does not have the expected shape (the caller then parses it whole).
-Project = Callable[[Any], dict[str, Any] | None]
 
 _names = count()
 
@@ -55,15 +51,41 @@ def _node(tree: dict[str, Any]) -> Any:
     return s | list[s] | None  # type: ignore[valid-type]  # what a path may cross: object, list, null
 
 
-def projector(paths: Iterable[tuple[str, ...]]) -> Project:
-    """A decoder of these paths (each a tuple of object keys below the record's top level)."""
-    decoder = msgspec.json.Decoder(_struct(_tree(paths)))
+class Projector:
+    """A decoder of some paths (each a tuple of object keys below the record's top level). Called with
+    a record's bytes: a dict holding only those paths, or None when the record does not have the
+    expected shape (the caller then parses it whole)."""
 
-    def project(doc: Any) -> dict[str, Any] | None:
+    __slots__ = ("_decoder", "_encoder")
+
+    def __init__(self, paths: Iterable[tuple[str, ...]]) -> None:
+        self._decoder = msgspec.json.Decoder(_struct(_tree(paths)))
+        self._encoder = msgspec.json.Encoder()
+
+    def __call__(self, doc: Any) -> dict[str, Any] | None:
+        got = self.keyed(doc)
+        return None if got is None else self.plain(got[1])
+
+    def keyed(self, doc: Any) -> tuple[bytes, Any] | None:
+        """The decoded paths, and them as JSON written one way (equal bytes, equal values: a pure check
+        of the paths can be remembered by these bytes); None as for a call."""
         try:
-            out = msgspec.to_builtins(decoder.decode(doc))
-        except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+            value = self._decoder.decode(doc)
+            return self._encoder.encode(value), value
+        except (msgspec.DecodeError, msgspec.EncodeError, RecursionError):  # ValidationError is a DecodeError
             return None
+
+    @staticmethod
+    def plain(value: Any) -> dict[str, Any] | None:
+        """keyed()'s decoded value as the dict a call returns."""
+        out = msgspec.to_builtins(value)
         return out if isinstance(out, dict) else None
 
-    return project
+
+#: what the scan keeps per set of paths
+Project = Projector
+
+
+def projector(paths: Iterable[tuple[str, ...]]) -> Projector:
+    """A decoder of these paths (each a tuple of object keys below the record's top level)."""
+    return Projector(paths)

@@ -213,3 +213,20 @@ def test_no_gate_where_every_event_moves_a_learn_rules_clock() -> None:
             gate = det.gate(rule.cloud, service, operation, "")
             if rule.cloud in watched:
                 assert gate is None, rule.id
+
+
+def test_projected_paths_as_bytes_are_equal_only_for_equal_values() -> None:
+    """The scan remembers a gate's verdict by the bytes of the paths it reads; two records may share
+    a verdict only when those paths hold the same values (a type counts: 1, 1.0, "1" and true differ)."""
+    from scanner.sources.projection import projector
+
+    project = projector((("requestParameters", "instanceType"),))
+    seen = set()
+    for value in (b'"p4d.24xlarge"', b'"P4D.24xlarge"', b"1", b"1.0", b'"1"', b"true", b"null", b"[]", b"{}"):
+        got = project.keyed(b'{"eventName": "RunInstances", "requestParameters": {"instanceType": %s}}' % value)
+        assert got is not None
+        assert got[0] not in seen, value
+        seen.add(got[0])
+        assert project.plain(got[1]) == {"requestParameters": {"instanceType": orjson.loads(value)}}
+    other = project.keyed(b'{"eventName": "StartInstances", "x": 1, "requestParameters": {"instanceType": "1"}}')
+    assert other is not None and other[0] in seen  # what the paths do not reach plays no part
