@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.config import Trusted, parse_trusted
-from scanner.detect.early import NOTHING_EARLY, Early, early
+from scanner.detect.early import NOTHING_EARLY, Early, early, top_paths
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
 from scanner.model.finding import CATEGORIES, SEVERITIES
 from scanner.packs import data_root, load_units
@@ -53,8 +53,8 @@ class Rule:
 
     def bind(self, trusted: Trusted) -> Rule:
         """This rule with its `trusted`/`untrusted` operators reading these lists."""
-        if self.match_doc is None:
-            return self
+        if self.match_doc is None or top_paths(self.match_doc) is not None:
+            return self  # no such operator (they are what top_paths cannot see through): nothing to bind
         return replace(self, match=compile_expr(self.match_doc, trusted=trusted))
 
 
