@@ -183,6 +183,22 @@ def early(expr: Any) -> Early:
                  tuple(sorted(raw_paths)) if raw_paths is not None and raw_parts else None)
 
 
+def beyond_key(expr: Any) -> Any:
+    """The conjuncts of an expression that its quick key does not decide (each reads some other field,
+    or uses `trusted`/`untrusted`): {} when the key decides them all. For an event of a key whose
+    key-only conjuncts hold (the rules engine keeps only such candidates), the expression holds exactly
+    when these do, so they are all that is left to evaluate."""
+    if not isinstance(expr, Mapping):
+        return expr
+    parts = list(_conjuncts(expr))
+    rest = [p for p in parts if not (paths := top_paths(p)) or not paths <= KEY_FIELDS]
+    if len(rest) == len(parts):
+        return expr
+    if not rest:
+        return {}
+    return rest[0] if len(rest) == 1 else {"all": rest}
+
+
 def probe(cloud: str, service: str, operation: str, ptype: str, raw: Mapping[str, Any]) -> Event:
     """An Event holding only what is known before normalization; early parts read nothing else."""
     return Event(cloud, "", "", "", "", service, operation, operation, (), "", ptype, "", "", "", None, "", (), "",

@@ -66,10 +66,11 @@ class RuleEngine:
         return gate_of((cloud, service, operation, ptype), [r.early for r in cands])
 
     def matching(self, ev: Event) -> list[Rule]:
+        # candidates of the event's own key fields: their key-only parts hold, what is left decides
         return [
             r
             for r in self.candidates(ev.cloud, ev.service, ev.operation, ev.principal_type)
-            if r.match(ev)
+            if r.holds_beyond_key(ev)
         ]
 
     def evaluate(self, ev: Event) -> Iterable[Finding]:

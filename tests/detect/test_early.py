@@ -230,3 +230,26 @@ def test_projected_paths_as_bytes_are_equal_only_for_equal_values() -> None:
         assert project.plain(got[1]) == {"requestParameters": {"instanceType": orjson.loads(value)}}
     other = project.keyed(b'{"eventName": "StartInstances", "x": 1, "requestParameters": {"instanceType": "1"}}')
     assert other is not None and other[0] in seen  # what the paths do not reach plays no part
+
+
+def test_what_is_left_beyond_the_key_decides_as_the_whole_match_for_every_candidate() -> None:
+    """The engine evaluates only the parts of a candidate's match its key does not decide: on every
+    sample and rule case, for every rule that is a candidate of the event's key, that equals `match`."""
+    engine = RuleEngine(RULES)
+    judged = fired = 0
+    for _, ev in EVENTS:
+        for r in engine.candidates(ev.cloud, ev.service, ev.operation, ev.principal_type):
+            assert r.holds_beyond_key(ev) == r.match(ev), (r.id, ev.id)
+            judged += 1
+            fired += r.match(ev)
+    assert judged > 500 and 0 < fired < judged
+    assert sum(r.key_decides for r in RULES) > 5  # e.g. StopLogging: the key alone decides
+
+
+def test_a_trust_condition_is_never_taken_as_decided_by_the_key() -> None:
+    rule = parse_rule(load_text(
+        "id: t.r\ntitle: t\nseverity: high\ncategory: tamper\ncloud: aws\ndescription: d\nremediation: r\n"
+        "match:\n  operation: PutBucketPolicy\n  principal_type: {untrusted: aws_account}\n"
+        "tests:\n  - {name: c, expect: false, record: {eventSource: s3.amazonaws.com, eventName: X}}\n", "t.yaml"),
+        "t.yaml")
+    assert not rule.key_decides and rule.beyond_key is not None
