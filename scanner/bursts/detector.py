@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from scanner.bursts.learn import Memory
 from scanner.bursts.rules import BurstRule
 from scanner.detect.early import NO_RAW, Early, Gate, gate_of, probe
-from scanner.detect.expr import MISSING
+from scanner.detect.expr import MISSING, Pred
 from scanner.detect.findings import action_of, base_evidence
 from scanner.model.event import Event
 from scanner.model.finding import Finding, fingerprint
@@ -81,6 +81,15 @@ class Observation(NamedTuple):
     alert: bool = True  # a learn rule's `alert_on` holds for the event
 
 
+class _Judge(NamedTuple):
+    """A candidate rule of one key and what is left to evaluate of its `match` (counts) and `then`
+    for an event of that key; None where the key rules it out."""
+
+    rule: BurstRule
+    counts: Pred | None
+    then: Pred | None
+
+
 class Watch(NamedTuple):
     """An event time that may move back how long `cloud`'s logs have been watched (learn rules)."""
 
@@ -106,6 +115,7 @@ class BurstDetector:
             for key in r.index:
                 self._by_op[key].append(r)
         self._cache: dict[tuple[str, str, str], tuple[BurstRule, ...]] = {}
+        self._judges: dict[tuple[str, str, str, str], tuple[_Judge, ...]] = {}
         self._by_id = {r.id: r for r in self.rules}
         self._deferred: list[Observation | Watch] | None = None
         self._low: dict[str, float] = {}  # a deferring worker: earliest event time it saw, per cloud
@@ -121,6 +131,28 @@ class BurstDetector:
             hit = tuple(found.values())
             if len(self._cache) < 100_000:  # bounded: keys come from attacker-controlled text
                 self._cache[key] = hit
+        return hit
+
+    def _judged(self, cloud: str, service: str, operation: str, ptype: str) -> tuple[_Judge, ...]:
+        """The candidate rules of a key, each with what is left to evaluate of its `match` and `then`
+        (None: cannot hold for this key; parts the key decides are not evaluated per event)."""
+        key = (cloud, service, operation, ptype)
+        hit = self._judges.get(key)
+        if hit is None:
+            blank = probe(cloud, service, operation, ptype, NO_RAW)
+            found = []
+            for rule in self._candidates(cloud, service, operation):
+                counts = None if rule.early.key is not None and not rule.early.key(blank) \
+                    else rule.match_rest or rule.match
+                then = None
+                if rule.then is not None and (rule.then_early is None or rule.then_early.key is None
+                                              or rule.then_early.key(blank)):
+                    then = rule.then_rest or rule.then
+                if counts is not None or then is not None:
+                    found.append(_Judge(rule, counts, then))
+            hit = tuple(found)
+            if len(self._judges) < 100_000:  # bounded: keys come from attacker-controlled text
+                self._judges[key] = hit
         return hit
 
     def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
@@ -146,13 +178,14 @@ class BurstDetector:
 
     def evaluate(self, ev: Event) -> Iterable[Finding]:
         out: list[Finding] = []
+        now: float | None = None
         if self._watches:  # how long this cloud's logs have been watched: the baseline of scope-detector rules
             now = epoch_seconds(ev.time)
             if now is not None:
                 self._watch(ev.cloud, now)
         seen: Seen | None = None
-        for rule in self._candidates(ev.cloud, ev.service, ev.operation):
-            o = self._observe(rule, ev)
+        for judge in self._judged(ev.cloud, ev.service, ev.operation, ev.principal_type):
+            o = self._observe(judge, ev, now)
             if o is None:
                 continue
             if self._deferred is not None:
@@ -201,12 +234,14 @@ class BurstDetector:
         return out
 
     # --- per rule --------------------------------------------------------------------------------
-    def _observe(self, rule: BurstRule, ev: Event) -> Observation | None:
-        is_then = rule.then is not None and rule.then(ev)
-        counts = rule.match(ev)  # most candidates stop here, before any state I/O
+    def _observe(self, judge: _Judge, ev: Event, now: float | None = None) -> Observation | None:
+        rule = judge.rule
+        is_then = judge.then is not None and judge.then(ev)
+        counts = judge.counts is not None and judge.counts(ev)  # most candidates stop here, before any state I/O
         if not is_then and not counts:
             return None
-        now = epoch_seconds(ev.time)
+        if now is None:
+            now = epoch_seconds(ev.time)
         if now is None:
             return None
         group = tuple(_text(get(ev)) for _, get in rule.group_by)

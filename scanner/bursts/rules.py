@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.config import number
-from scanner.detect.early import NOTHING_EARLY, Early, early
+from scanner.detect.early import NOTHING_EARLY, Early, early, rest_of
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
 from scanner.detect.rules import case_entries, check_header, scalars
 from scanner.packs import data_root, load_units
@@ -86,6 +86,10 @@ class BurstRule:
     #: the parts of `match` and `then` decidable before normalizing (detect/early.py)
     early: Early = NOTHING_EARLY
     then_early: Early | None = None
+    #: what is left of `match` / `then` for an event whose key-only parts hold (early.beyond_key);
+    #: None: all of it
+    match_rest: Pred | None = None
+    then_rest: Pred | None = None
 
 
 def _int(doc: LineDict, key: str, path: str, minimum: int) -> int:
@@ -150,6 +154,7 @@ def parse_burst_rule(doc: Any, path: str) -> BurstRule:
         count_distinct=count_distinct, then=then, first_seen=first_seen, learn=learn,
         tags=scalars(doc.get("tags", [])), references=scalars(doc.get("references", [])),
         early=early(match), then_early=early(doc["then"]) if then is not None else None,
+        match_rest=rest_of(match, "match"), then_rest=rest_of(doc["then"], "then") if then is not None else None,
     )
 
 

@@ -199,6 +199,19 @@ def beyond_key(expr: Any) -> Any:
     return rest[0] if len(rest) == 1 else {"all": rest}
 
 
+def always(ev: Event) -> bool:
+    """What is left of an expression its key decides alone."""
+    return True
+
+
+def rest_of(expr: Any, where: str) -> Pred | None:
+    """beyond_key() compiled: `always` when the key decides it all, None when it decides no part."""
+    rest = beyond_key(expr)
+    if rest is expr:
+        return None
+    return compile_expr(rest, where) if rest else always
+
+
 def probe(cloud: str, service: str, operation: str, ptype: str, raw: Mapping[str, Any]) -> Event:
     """An Event holding only what is known before normalization; early parts read nothing else."""
     return Event(cloud, "", "", "", "", service, operation, operation, (), "", ptype, "", "", "", None, "", (), "",

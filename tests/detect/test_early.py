@@ -253,3 +253,20 @@ def test_a_trust_condition_is_never_taken_as_decided_by_the_key() -> None:
         "tests:\n  - {name: c, expect: false, record: {eventSource: s3.amazonaws.com, eventName: X}}\n", "t.yaml"),
         "t.yaml")
     assert not rule.key_decides and rule.beyond_key is not None
+
+
+def test_a_burst_rule_judged_beyond_its_key_counts_and_fires_as_its_whole_match_and_then() -> None:
+    """The burst detector evaluates only what a key leaves of each candidate's `match` and `then`;
+    on every sample and case event that must say what the whole expressions say."""
+    det = BurstDetector(BURSTS, MemoryStore())
+    judged = 0
+    for _, ev in EVENTS:
+        judges = {j.rule.id: j for j in det._judged(ev.cloud, ev.service, ev.operation, ev.principal_type)}
+        for b in det._candidates(ev.cloud, ev.service, ev.operation):
+            j = judges.get(b.id)
+            counts = j is not None and j.counts is not None and j.counts(ev)
+            then = j is not None and j.then is not None and j.then(ev)
+            assert counts == bool(b.match(ev)), (b.id, ev.id)
+            assert then == (b.then is not None and bool(b.then(ev))), (b.id, ev.id)
+            judged += 1
+    assert judged > 50
