@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from scanner.config import Trusted
 from scanner.detect.expr import Pred, compile_expr
 from scanner.model.event import Event
 
@@ -204,12 +205,12 @@ def always(ev: Event) -> bool:
     return True
 
 
-def rest_of(expr: Any, where: str) -> Pred | None:
+def rest_of(expr: Any, where: str, trusted: Trusted | None = None) -> Pred | None:
     """beyond_key() compiled: `always` when the key decides it all, None when it decides no part."""
     rest = beyond_key(expr)
     if rest is expr:
         return None
-    return compile_expr(rest, where) if rest else always
+    return compile_expr(rest, where, trusted) if rest else always
 
 
 def probe(cloud: str, service: str, operation: str, ptype: str, raw: Mapping[str, Any]) -> Event:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.config import Trusted, parse_trusted
-from scanner.detect.early import NOTHING_EARLY, Early, beyond_key, early, top_paths
+from scanner.detect.early import NOTHING_EARLY, Early, early, rest_of, top_paths
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
 from scanner.model.event import Event
 from scanner.model.finding import CATEGORIES, SEVERITIES
@@ -51,23 +51,19 @@ class Rule:
     match_doc: Any = None  # the `match` as written, recompiled by bind() with the configured trusted lists
     #: the parts of `match` decidable before normalizing (never `trusted`/`untrusted`, so bind() keeps them)
     early: Early = NOTHING_EARLY
-    #: what is left of `match` for an event whose key-only parts hold (early.beyond_key): None = all of
-    #: `match`; `key_decides`: nothing is left (the key alone decides)
+    #: what is left of `match` for an event whose key-only parts hold (early.rest_of): None = all of
+    #: `match`; early.always when the key alone decides
     beyond_key: Pred | None = None
-    key_decides: bool = False
 
     def bind(self, trusted: Trusted) -> Rule:
         """This rule with its `trusted`/`untrusted` operators reading these lists."""
         if self.match_doc is None or top_paths(self.match_doc) is not None:
             return self  # no such operator (they are what top_paths cannot see through): nothing to bind
-        rest = beyond_key(self.match_doc)
         return replace(self, match=compile_expr(self.match_doc, trusted=trusted),
-                       beyond_key=compile_expr(rest, trusted=trusted) if rest and rest is not self.match_doc else None)
+                       beyond_key=rest_of(self.match_doc, "match", trusted))
 
     def holds_beyond_key(self, ev: Event) -> bool:
         """`match` for an event whose key-only parts are known to hold (a rules-engine candidate of its key)."""
-        if self.key_decides:
-            return True
         return (self.beyond_key or self.match)(ev)
 
 
@@ -138,7 +134,6 @@ def parse_rule(doc: Any, path: str) -> Rule:
         index = tuple((s, o) for s in (services or ("*",)) for o in operations)
 
     tests = _parse_tests(doc, path)
-    rest = beyond_key(match)
     return Rule(
         id=doc["id"],
         title=doc["title"].strip(),
@@ -159,8 +154,7 @@ def parse_rule(doc: Any, path: str) -> Rule:
         references=scalars(doc.get("references", [])),
         match_doc=match,
         early=early(match),
-        beyond_key=compile_expr(rest) if rest and rest is not match else None,
-        key_decides=not rest,
+        beyond_key=rest_of(match, "match"),
     )
 
 

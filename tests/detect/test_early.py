@@ -12,7 +12,7 @@ import pytest
 
 from scanner.bursts.detector import BurstDetector
 from scanner.bursts.rules import load_burst_rules
-from scanner.detect.early import admits, early, top_paths
+from scanner.detect.early import admits, always, early, top_paths
 from scanner.detect.engine import RuleEngine
 from scanner.detect.rules import load_rules, parse_rule
 from scanner.normalize import NormalizeError, normalize
@@ -243,7 +243,7 @@ def test_what_is_left_beyond_the_key_decides_as_the_whole_match_for_every_candid
             judged += 1
             fired += r.match(ev)
     assert judged > 500 and 0 < fired < judged
-    assert sum(r.key_decides for r in RULES) > 5  # e.g. StopLogging: the key alone decides
+    assert sum(r.beyond_key is always for r in RULES) > 5  # e.g. StopLogging: the key alone decides
 
 
 def test_a_trust_condition_is_never_taken_as_decided_by_the_key() -> None:
@@ -252,7 +252,7 @@ def test_a_trust_condition_is_never_taken_as_decided_by_the_key() -> None:
         "match:\n  operation: PutBucketPolicy\n  principal_type: {untrusted: aws_account}\n"
         "tests:\n  - {name: c, expect: false, record: {eventSource: s3.amazonaws.com, eventName: X}}\n", "t.yaml"),
         "t.yaml")
-    assert not rule.key_decides and rule.beyond_key is not None
+    assert rule.beyond_key is not None and rule.beyond_key is not always
 
 
 def test_a_burst_rule_judged_beyond_its_key_counts_and_fires_as_its_whole_match_and_then() -> None:
