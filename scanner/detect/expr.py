@@ -336,7 +336,30 @@ def _norm(v: Any) -> Any:
     return None if v is _MISSING or v is None or v == "" else v
 
 
+#: Compiled conditions by their JSON and trusted lists: a pack states the same conditions many times
+#: (and a rule's match is compiled again in parts: detect/early.py), and compiling one (globs, regexes)
+#: costs a scan's start-up more than most rules cost it afterwards. A compiled condition is pure.
+_COMPILED: dict[tuple[bytes, Trusted], ValuePred] = {}
+#: bound on _COMPILED (rule files are data a user may add to)
+COMPILED_CONDITIONS = 20_000
+#: what a YAML document may hold that JSON would write like something else (a date like its string)
+_AS_JSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def _condition(cond: Any, where: str, trusted: Trusted) -> ValuePred:
+    try:
+        key = (orjson.dumps(cond, option=_AS_JSON), trusted)
+    except TypeError:  # not plain JSON: compiled (and refused, naming where) every time
+        return _compile_condition(cond, where, trusted)
+    hit = _COMPILED.get(key)
+    if hit is None:
+        hit = _compile_condition(cond, where, trusted)  # a bad condition raises here, every time
+        if len(_COMPILED) < COMPILED_CONDITIONS:
+            _COMPILED[key] = hit
+    return hit
+
+
+def _compile_condition(cond: Any, where: str, trusted: Trusted) -> ValuePred:
     if not isinstance(cond, Mapping):
         return _equality(cond, where)
     preds: list[ValuePred] = []

@@ -233,3 +233,22 @@ def test_bad_expressions_say_where(expr: Any, where: str, message: str) -> None:
         compile_expr(expr)
     assert e.value.where == where
     assert message in str(e.value)
+
+
+def test_a_condition_compiled_once_is_reused_but_a_bad_one_is_refused_every_time() -> None:
+    """Compiled conditions are shared by their JSON; what JSON would write like a valid condition (a
+    YAML date like its string) must still be refused with where it is."""
+    import datetime
+
+    from scanner.yamlio import load_text
+
+    good = compile_expr({"raw.x": "2024-01-01"})
+    assert good(ev(raw={"x": "2024-01-01"})) and not good(ev(raw={"x": "2024-01-02"}))
+    doc = load_text("match:\n  raw.x: 2024-01-01\n", "r.yaml")
+    assert isinstance(doc["match"]["raw.x"], datetime.date)
+    for _ in range(2):
+        with pytest.raises(ExprError, match=r"match\.raw\.x"):
+            compile_expr(doc["match"])
+    again = compile_expr({"raw.y": {"iglob": ["P4D.*"]}})
+    assert again(ev(raw={"y": "p4d.24xlarge"})) and compile_expr({"raw.y": {"iglob": ["P4D.*"]}})(
+        ev(raw={"y": "p4d.24xlarge"}))
