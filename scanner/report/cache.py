@@ -7,12 +7,9 @@ run time. Any failure to read or write the cache just means computing again.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from scanner.usercache import cache_dir, keyed
-
-__all__ = ["cache_dir", "keyed", "read_lines", "write_lines"]
+from scanner.usercache import write_atomic
 
 
 def read_lines(path: Path | None) -> list[str] | None:
@@ -25,11 +22,5 @@ def read_lines(path: Path | None) -> list[str] | None:
 
 
 def write_lines(path: Path | None, lines: list[str]) -> None:
-    if path is None:
-        return
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    try:
-        tmp.write_text("\n".join(lines), encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a concurrent run sees the old file or the new one
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    if path is not None:
+        write_atomic(path, "\n".join(lines).encode("utf-8"))

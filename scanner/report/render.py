@@ -48,7 +48,7 @@ def md_escape(value: Any) -> str:
 def _env(markdown: bool) -> Any:
     import jinja2
 
-    from scanner.report.cache import cache_dir
+    from scanner.usercache import cache_dir
 
     where = cache_dir()
     bytecode = jinja2.FileSystemBytecodeCache(str(where)) if where else None
