@@ -24,7 +24,7 @@ from scanner.normalize import NormalizeError, normalize
 from scanner.normalize.keys import quick_key
 from scanner.ops.stats import RunStats
 from scanner.sources.paths import InputReader
-from scanner.sources.projection import Project, projector
+from scanner.sources.projection import Projector
 from scanner.sources.records import UNWANTED, Item, RawRecord, Rejected, Skipped, record_sample
 
 DetectorFactory = Callable[[], Sequence[Detector]]
@@ -45,7 +45,7 @@ class _Route:
     __slots__ = ("_check_bytes", "_verdicts", "detectors", "gates", "passed", "project", "refused")
 
     def __init__(self, detectors: tuple[Detector, ...], gates: tuple[Gate, ...] | None,
-                 project: Project | None) -> None:
+                 project: Projector | None) -> None:
         self.detectors = detectors
         self.gates = gates  # one must pass for a record to be normalized; None: every record is
         self.project = project  # decodes just the paths the gates read
@@ -161,7 +161,7 @@ class Scanner:
         self.new_aggregator = new_aggregator
         #: quick key → the detectors that want it and their checks of the raw record
         self._routes: dict[tuple[str, str, str, str], _Route] = {}
-        self._projectors: dict[Paths, Project] = {}
+        self._projectors: dict[Paths, Projector] = {}
 
     def _route(self, key: tuple[str, str, str, str]) -> _Route:
         hit = self._routes.get(key)
@@ -181,13 +181,13 @@ class Scanner:
                 self._routes[key] = hit
         return hit
 
-    def _projector(self, gates: list[Gate]) -> Project | None:
+    def _projector(self, gates: list[Gate]) -> Projector | None:
         if any(g.paths is None for g in gates):
             return None
         paths = tuple(sorted({p for g in gates for p in g.paths or ()}))
         project = self._projectors.get(paths)
         if project is None:
-            project = self._projectors[paths] = projector(paths)
+            project = self._projectors[paths] = Projector(paths)
         return project
 
     def _wanted_key(self, key: tuple[str, str, str, str]) -> bool | Callable[[Any], bool]:

@@ -142,11 +142,9 @@ class BurstDetector:
             blank = probe(cloud, service, operation, ptype, NO_RAW)
             found = []
             for rule in self._candidates(cloud, service, operation):
-                counts = None if rule.early.key is not None and not rule.early.key(blank) \
-                    else rule.match_rest or rule.match
+                counts = (rule.match_rest or rule.match) if rule.early.key_holds(blank) else None
                 then = None
-                if rule.then is not None and (rule.then_early is None or rule.then_early.key is None
-                                              or rule.then_early.key(blank)):
+                if rule.then is not None and (rule.then_early is None or rule.then_early.key_holds(blank)):
                     then = rule.then_rest or rule.then
                 if counts is not None or then is not None:
                     found.append(_Judge(rule, counts, then))
@@ -169,7 +167,7 @@ class BurstDetector:
         parts: list[Early] = []
         for rule in self._candidates(cloud, service, operation):
             for part in (rule.early, rule.then_early):
-                if part is None or (part.key is not None and not part.key(blank)):
+                if part is None or not part.key_holds(blank):
                     continue
                 if part.raw is None:
                     return None

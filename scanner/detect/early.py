@@ -39,6 +39,10 @@ class Early:
     raw: Pred | None = None  # reads those and raw.<path>, and at least one raw path
     raw_paths: Paths | None = None  # the raw paths `raw` reads; None when it reads the whole record
 
+    def key_holds(self, blank: Event) -> bool:
+        """Whether the key-only parts hold for the key of `blank` (a probe() with no raw record)."""
+        return self.key is None or self.key(blank)
+
 
 @dataclass(frozen=True, slots=True)
 class Gate:
@@ -244,6 +248,6 @@ NOTHING_EARLY = Early()
 
 def admits(part: Early, key: tuple[str, str, str, str], raw: Mapping[str, Any]) -> bool:
     """Whether a record with this quick key and raw object passes the early parts (both, where present)."""
-    if part.key is not None and not part.key(probe(*key, NO_RAW)):
+    if not part.key_holds(probe(*key, NO_RAW)):
         return False
     return part.raw is None or part.raw(probe(*key, raw))

@@ -49,7 +49,7 @@ class RuleEngine:
                 found.append(r)
         # parts of a match that read only the key are decided here, once per key
         blank = probe(cloud, service, operation, ptype, NO_RAW)
-        result = tuple(r for r in found if r.early.key is None or r.early.key(blank))
+        result = tuple(r for r in found if r.early.key_holds(blank))
         if len(self._cache) < 100_000:  # bounded: keys come from attacker-controlled text
             self._cache[key] = result
         return result

@@ -80,12 +80,3 @@ class Projector:
         """keyed()'s decoded value as the dict a call returns."""
         out = msgspec.to_builtins(value)
         return out if isinstance(out, dict) else None
-
-
-#: what the scan keeps per set of paths
-Project = Projector
-
-
-def projector(paths: Iterable[tuple[str, ...]]) -> Projector:
-    """A decoder of these paths (each a tuple of object keys below the record's top level)."""
-    return Projector(paths)

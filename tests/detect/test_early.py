@@ -164,7 +164,7 @@ def test_a_gate_on_the_decoded_paths_agrees_with_the_gate_on_the_whole_record() 
     (sources/projection.py); that must decide as the parsed record would, or defer to it (None)."""
     from scanner.config import Config
     from scanner.detectors import build_detectors
-    from scanner.sources.projection import projector
+    from scanner.sources.projection import Projector
 
     scanner = Scanner(InputReader(Limits()), build_detectors(Config(), MemoryStore()))
     judged = 0
@@ -180,7 +180,7 @@ def test_a_gate_on_the_decoded_paths_agrees_with_the_gate_on_the_whole_record() 
         assert any(g.check(projected) for g in route.gates) == any(g.check(rec.data) for g in route.gates)
         judged += 1
     assert judged > 100
-    project = projector((("requestParameters", "instanceType"), ("items", "name")))
+    project = Projector((("requestParameters", "instanceType"), ("items", "name")))
     # a shape the projection does not expect is left to the full parse, never guessed at
     assert project(b'{"requestParameters": "p4d.24xlarge"}') is None
     assert project(b'{"items": [1, {"name": "x"}]}') is None
@@ -218,9 +218,9 @@ def test_no_gate_where_every_event_moves_a_learn_rules_clock() -> None:
 def test_projected_paths_as_bytes_are_equal_only_for_equal_values() -> None:
     """The scan remembers a gate's verdict by the bytes of the paths it reads; two records may share
     a verdict only when those paths hold the same values (a type counts: 1, 1.0, "1" and true differ)."""
-    from scanner.sources.projection import projector
+    from scanner.sources.projection import Projector
 
-    project = projector((("requestParameters", "instanceType"),))
+    project = Projector((("requestParameters", "instanceType"),))
     seen = set()
     for value in (b'"p4d.24xlarge"', b'"P4D.24xlarge"', b"1", b"1.0", b'"1"', b"true", b"null", b"[]", b"{}"):
         got = project.keyed(b'{"eventName": "RunInstances", "requestParameters": {"instanceType": %s}}' % value)
