@@ -53,15 +53,10 @@ def _scan_items(scanner: SecretScanner, collector: Collector | None, items: list
     out: list[Scanned] = []
     for item in items:
         done: list[tuple[Blob, list[Found], int]] = []
-        if isinstance(item, Blob):
-            blobs: Iterable[Blob] = (item,)
-            stats = None
-        elif collector is None:
-            raise TypeError("a file to read needs the collector that reads it")
-        else:
+        stats = None
+        if collector is not None and not isinstance(item, Blob):
             stats = collector.stats = SourceStats()  # this item's counts, added up in item order
-            blobs = collector.file(Path(item.fs_path), item.key)
-        for blob in blobs:
+        for blob in _read(item, collector):
             r = scanner.scan(blob)
             done.append((replace(blob, text=""), [(lh.spec.id, lh.hit, lh.line, lh.part_lines) for lh in r.hits],
                          r.inline_allowed))
@@ -143,9 +138,7 @@ def scan_all(scanner: SecretScanner, items: Iterable[Item], jobs: int, min_bytes
     """(blob, result) for every blob, in order. Rounds of at least `min_bytes` (files by their size on
     disk: nothing is read before the choice) are shared between `jobs` processes."""
     if jobs <= 1 or not hasattr(os, "fork"):
-        for item in items:
-            for blob in _read(item, collector):
-                yield blob, scanner.scan(blob)
+        yield from _serial(scanner, items, collector)
         return
     specs = {s.id: s for s in scanner.specs}
     parent_stats = collector.stats if collector is not None else None
@@ -155,9 +148,7 @@ def scan_all(scanner: SecretScanner, items: Iterable[Item], jobs: int, min_bytes
 
     def flush() -> Iterator[tuple[Blob, BlobResult]]:
         if total < min_bytes:  # a small scan, or the small tail of a big one: no fork
-            for item in batch:
-                for blob in _read(item, collector):
-                    yield blob, scanner.scan(blob)
+            yield from _serial(scanner, batch, collector)
             return
         done = _round(scanner, collector, batch, sizes, jobs)
         if collector is not None and parent_stats is not None:
@@ -185,3 +176,10 @@ def _read(item: Item, collector: Collector | None) -> Iterable[Blob]:
     if collector is None:
         raise TypeError("a file to read needs the collector that reads it")
     return collector.file(Path(item.fs_path), item.key)
+
+
+def _serial(scanner: SecretScanner, items: Iterable[Item],
+            collector: Collector | None) -> Iterator[tuple[Blob, BlobResult]]:
+    for item in items:
+        for blob in _read(item, collector):
+            yield blob, scanner.scan(blob)
