@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.config import Trusted
-from scanner.detect.expr import Pred, compile_expr
+from scanner.detect.expr import VALUE_OPERATORS, Pred, compile_expr
 from scanner.model.event import Event
 
 #: Event fields the quick key carries: decidable before normalization.
@@ -72,7 +72,7 @@ def _walk_cond(cond: Any, out: set[str]) -> None:
             _walk_expr(arg, out, top=False)
         elif op in ("eq_field", "ne_field"):
             out.update(_paths(arg))
-        elif op in ("trusted", "untrusted"):
+        elif op not in VALUE_OPERATORS:  # `trusted`/`untrusted`, or one this module does not know
             raise _Opaque(op)
 
 

@@ -76,6 +76,10 @@ JSON_MAX_CHARS = 256 * 1024
 
 _STR_OPS = ("glob", "iglob", "prefix", "suffix", "contains", "icontains", "regex")
 _NUM_OPS = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+#: Condition operators whose verdict depends on the tested value alone (not on the event, the
+#: configuration or other fields): what detect/early.py may decide before an event is built. An
+#: operator missing here is treated there as reading the event, so a new one fails safe.
+VALUE_OPERATORS = frozenset({"equals", "in", *_STR_OPS, *_NUM_OPS, "covers", "exists", "cidr_world"})
 
 
 class ExprError(ValueError):

@@ -14,6 +14,7 @@ from scanner.bursts.detector import BurstDetector
 from scanner.bursts.rules import load_burst_rules
 from scanner.detect.early import admits, always, early, top_paths
 from scanner.detect.engine import RuleEngine
+from scanner.detect.expr import VALUE_OPERATORS, compile_expr
 from scanner.detect.rules import load_rules, parse_rule
 from scanner.normalize import NormalizeError, normalize
 from scanner.normalize.keys import quick_key
@@ -105,6 +106,21 @@ def test_parts_reading_other_event_fields_are_left_to_the_full_match() -> None:
     assert top_paths({"raw.items": {"any": {"principal": "x"}}}) == {"raw.items"}
     assert top_paths({"raw.a": {"eq_field": "principal"}}) == {"raw.a", "principal"}
     assert early({"raw.a": {"eq_field": "principal"}}).raw is None
+
+
+def test_an_operator_not_known_to_read_only_its_value_is_left_to_the_full_match() -> None:
+    # every operator the compiler accepts is either structural or classified as reading only its value
+    structural = {"not", "any", "json", "eq_field", "ne_field", "trusted", "untrusted"}
+    for op, arg in {"equals": "x", "in": ["x"], "glob": "x", "iglob": "x", "prefix": "x", "suffix": "x",
+                    "contains": "x", "icontains": "x", "regex": "x", "gt": 1, "gte": 1, "lt": 1, "lte": 1,
+                    "covers": 22, "exists": True, "cidr_world": True}.items():
+        compile_expr({"raw.a": {op: arg}})
+        assert op in VALUE_OPERATORS and op not in structural
+        assert early({"raw.a": {op: arg}}).raw is not None
+    # one the early split does not know (an operator added later that reads the event, say) is never
+    # decided early: the split fails safe instead of treating it as a test of the value
+    split = early({"operation": "RunInstances", "raw.a": {"same_account_as": "x"}})
+    assert split.raw is None and split.key is not None
 
 
 def test_trust_conditions_are_weakened_to_a_string_value_and_never_under_not() -> None:
