@@ -55,6 +55,16 @@ COVERAGE: dict[str, str] = {
     "GKE secrets across namespaces / token theft": "gcp.gke.secrets_or_tokens_harvested",
     "GKE webhooks / DaemonSets / CronJobs / NodePort": "gcp.gke.persistence_object_created",
     "GKE anonymous access": "gcp.gke.anonymous_access",
+    "GKE pods and workloads in system namespaces": "gcp.gke.system_namespace_workload",
+    "GKE certificate signing requests approved by hand": "gcp.gke.certificate_signing_request_approved",
+    "GKE node / kube-system credentials used from public addresses": "gcp.gke.system_identity_from_outside",
+    "GCP external users invited as owners": "gcp.iam.external_member_granted",
+    "GCP federation providers": "gcp.iam.federation_provider_changed",
+    "GCP service accounts impersonated by unusual callers": "gcp.bursts.sa_new_caller",
+    "GCS buckets made public": "gcp.sharing.public_or_external",
+    "GCP KMS cross-project encryption": "gcp.kms.cmek_foreign_key",
+    "GCP KMS key re-enabled": "gcp.kms.key_version_restored_or_enabled",
+    "GCP log sinks deleted": "gcp.logging.sink_deleted",
     "root read-only calls, separately switchable": "aws.root.read_only",
     "console brute force by address": "aws.bursts.console_login_failures_by_ip",
     "console brute force by user": "aws.bursts.console_login_failures_by_user",
@@ -85,6 +95,20 @@ QUIET_ON: dict[str, tuple[str, str]] = {
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
                                   "a dry-run perimeter logging what it would refuse during rollout"),
+    "GKE controllers creating a workload's pods": (
+        "gcp.gke.privileged_workload", "the replicaset controller stamping out a Deployment's pods on the node network"),
+    "kubelet mirror pods of static pods": (
+        "gcp.gke.privileged_workload", "the kubelet's mirror pod of a static kube-proxy pod (privileged, host network)"),
+    "webhook CA-bundle rotations": (
+        "gcp.gke.persistence_object_created", "a webhook's CA bundle rotated by cert-manager's injector"),
+    "Google service agents given Editor on new projects": (
+        "gcp.iam.admin_role_granted", "Editor for the Google APIs service agent as a new project is set up"),
+    "Google service agents minting tokens": (
+        "gcp.iam.sa_credentials_minted_by_person", "a Google service agent minting a token for the account it runs as"),
+    "CI through workload identity federation minting tokens": (
+        "gcp.iam.sa_credentials_minted_by_person",
+        "a GitHub Actions workflow (workload identity federation) minting its deploy token"),
+    "log exclusions switched off": ("gcp.logging.sink_modified", "an exclusion switched off (logs flow again)"),
     "IAM denials taken for perimeter violations": (
         "gcp.vpcsc.violation", "an ordinary IAM denial of the same read in the Data Access log (not a perimeter)"),
 }
