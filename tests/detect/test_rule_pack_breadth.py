@@ -96,9 +96,11 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
                                   "a dry-run perimeter logging what it would refuse during rollout"),
     "GKE controllers creating a workload's pods": (
-        "gcp.gke.privileged_workload", "the replicaset controller stamping out a Deployment's pods on the node network"),
+        "gcp.gke.privileged_workload",
+        "the replicaset controller stamping out a Deployment's pods on the node network"),
     "kubelet mirror pods of static pods": (
-        "gcp.gke.privileged_workload", "the kubelet's mirror pod of a static kube-proxy pod (privileged, host network)"),
+        "gcp.gke.privileged_workload",
+        "the kubelet's mirror pod of a static kube-proxy pod (privileged, host network)"),
     "webhook CA-bundle rotations": (
         "gcp.gke.persistence_object_created", "a webhook's CA bundle rotated by cert-manager's injector"),
     "Google service agents given Editor on new projects": (
