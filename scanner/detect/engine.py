@@ -70,7 +70,7 @@ class RuleEngine:
         return [
             r
             for r in self.candidates(ev.cloud, ev.service, ev.operation, ev.principal_type)
-            if r.holds_beyond_key(ev)
+            if r.judges(ev) and r.holds_beyond_key(ev)
         ]
 
     def evaluate(self, ev: Event) -> Iterable[Finding]:

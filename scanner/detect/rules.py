@@ -10,13 +10,14 @@ from typing import Any
 from scanner.config import Trusted, parse_trusted
 from scanner.detect.early import NOTHING_EARLY, Early, early, rest_of, top_paths
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
+from scanner.detect.outcome import is_denied
 from scanner.model.event import Event
 from scanner.model.finding import CATEGORIES, SEVERITIES
 from scanner.packs import data_root, load_units
 from scanner.yamlio import LineDict, YamlError
 
 REQUIRED = ("id", "title", "severity", "category", "description", "remediation", "cloud", "match", "tests")
-OPTIONAL = ("tags", "references", "resource", "evidence", "severity_denied", "enabled", "kind")
+OPTIONAL = ("tags", "references", "resource", "evidence", "severity_denied", "enabled", "kind", "report_failed")
 CLOUDS = ("aws", "gcp")
 
 
@@ -46,6 +47,9 @@ class Rule:
     resource: Getter | None = None
     evidence: tuple[tuple[str, Getter], ...] = ()
     severity_denied: str = ""
+    #: also report calls that failed for a reason other than authorization (a quota refusing a GPU
+    #: launch); by default such a call changed nothing and is noise (see scanner.detect.outcome)
+    report_failed: bool = False
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     match_doc: Any = None  # the `match` as written, recompiled by bind() with the configured trusted lists
@@ -65,6 +69,11 @@ class Rule:
     def holds_beyond_key(self, ev: Event) -> bool:
         """`match` for an event whose key-only parts are known to hold (a rules-engine candidate of its key)."""
         return (self.beyond_key or self.match)(ev)
+
+    def judges(self, ev: Event) -> bool:
+        """Whether the call's outcome is one this rule reports: done, denied by authorization, or (only
+        with `report_failed`) failed otherwise."""
+        return ev.success or self.report_failed or is_denied(ev)
 
 
 def scalars(v: Any) -> tuple[str, ...]:
@@ -133,6 +142,8 @@ def parse_rule(doc: Any, path: str) -> Rule:
     if operations:
         index = tuple((s, o) for s in (services or ("*",)) for o in operations)
 
+    if not isinstance(doc.get("report_failed", False), bool):
+        raise fail("report_failed", "report_failed must be true or false")
     tests = _parse_tests(doc, path)
     return Rule(
         id=doc["id"],
@@ -150,6 +161,7 @@ def parse_rule(doc: Any, path: str) -> Rule:
         resource=res_get,
         evidence=tuple(ev_items),
         severity_denied=doc.get("severity_denied", ""),
+        report_failed=doc.get("report_failed", False),
         tags=scalars(doc.get("tags", [])),
         references=scalars(doc.get("references", [])),
         match_doc=match,

@@ -65,7 +65,7 @@ def run_case(rule: Rule, case: RuleTest) -> CaseResult[Rule, RuleTest]:
             ev = normalize(rec)
         except NormalizeError as e:
             return CaseResult(rule, case, False, f"test record does not normalize: {e}")
-        if ev.cloud == rule.cloud and rule.match(ev):
+        if ev.cloud == rule.cloud and rule.judges(ev) and rule.match(ev):
             if not admits(rule.early, quick_key(rec), rec.data):  # the scan would never have judged it
                 return CaseResult(rule, case, False, "the rule's early check (detect/early.py) refuses a record "
                                   "its match accepts")

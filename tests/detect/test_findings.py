@@ -1,12 +1,15 @@
 """Findings from rules: only an authorization failure is a lower-severity "denied attempt"; a call that
-failed for another reason got past IAM and keeps the rule's full severity."""
+failed for another reason changed nothing and is not reported, unless the rule says the failure itself is
+the signal (`report_failed`), and then it keeps the rule's full severity (the caller got past IAM)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from scanner.detect.engine import RuleEngine
 from scanner.detect.findings import finding_for_rule
 from scanner.detect.rules import load_rules
 from scanner.normalize import normalize
@@ -48,10 +51,30 @@ def test_authorization_failure_is_a_denied_attempt_at_lower_severity(code: str) 
     assert f.title.endswith("(denied attempt)")
 
 
-@pytest.mark.parametrize("code", ["Client.InvalidPermission.Duplicate", "InvalidGroup.NotFound",
-                                  "Client.RulesPerSecurityGroupLimitExceeded", "ValidationException"])
-def test_other_failures_keep_full_severity(code: str) -> None:
-    # The caller holds ec2:AuthorizeSecurityGroupIngress: a duplicate or a typo is one retry from landing.
-    f = finding(errorCode=code, errorMessage="the specified rule already exists")
+OTHER_FAILURES = ["Client.InvalidPermission.Duplicate", "InvalidGroup.NotFound",
+                  "Client.RulesPerSecurityGroupLimitExceeded", "ValidationException"]
+
+
+def engine_findings(rule: Any, **extra: Any) -> list[Any]:
+    ev = normalize(RawRecord(CLOUDTRAIL, record(**extra), "t.json"))
+    return list(RuleEngine([rule]).evaluate(ev))
+
+
+@pytest.mark.parametrize("code", OTHER_FAILURES)
+def test_other_failures_changed_nothing_and_are_not_reported(code: str) -> None:
+    # the issue's false alarms: a duplicate rule, a missing group, a quota, a typo opened nothing
+    assert engine_findings(RULE, errorCode=code, errorMessage="the specified rule already exists") == []
+
+
+def test_denied_and_successful_calls_are_still_reported_by_the_engine() -> None:
+    assert [f.severity for f in engine_findings(RULE)] == ["high"]
+    assert [f.severity for f in engine_findings(RULE, errorCode="Client.UnauthorizedOperation")] == ["low"]
+
+
+@pytest.mark.parametrize("code", OTHER_FAILURES)
+def test_report_failed_keeps_other_failures_at_full_severity(code: str) -> None:
+    # The caller holds ec2:AuthorizeSecurityGroupIngress: for a rule where trying is the signal, a
+    # duplicate or a quota is one retry from landing.
+    (f,) = engine_findings(replace(RULE, report_failed=True), errorCode=code, errorMessage="limit exceeded")
     assert f.severity == "high"
     assert f.title.endswith("(failed attempt)")

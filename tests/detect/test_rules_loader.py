@@ -52,6 +52,7 @@ def _load(tmp_path: Path, text: str, name: str = "r.yaml") -> list:
         ("  operation: [StopLogging]", "  operation: {glub: x}", 9, "unknown operator 'glub'"),
         ("title: Test\n", "", 1, "missing required key 'title'"),
         ("cloud: aws", "cloud: aws\nwhatever: 1", 6, "unknown key 'whatever'"),
+        ("cloud: aws", "cloud: aws\nreport_failed: sometimes", 6, "report_failed must be true or false"),
         ("    expect: true", "    expect: yes please", 12, "needs `name`, `expect: true|false`"),
         ("tests:", "tests:\n  - [", 12, ""),  # YAML syntax error
     ],
