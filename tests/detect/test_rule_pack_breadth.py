@@ -50,6 +50,7 @@ COVERAGE: dict[str, str] = {
     "EC2 snapshot / AMI block public access off, serial console on": "aws.ec2.account_protection_loosened",
     "AWS Backup recovery points / vaults / locks deleted": "aws.backup.recovery_destroyed",
     "CloudWatch logs / alarms removed": "aws.cloudwatch.monitoring_removed",
+    "GetSessionToken / GetFederationToken from new networks": "aws.bursts.sts_token_new_network",
     "GCP getAccessToken / signBlob / signJwt by people": "gcp.iam.sa_credentials_minted_by_person",
     "GCP HMAC / API keys": "gcp.credentials.hmac_or_api_key_created",
     "GCP custom role escalation": "gcp.iam.custom_role_with_escalation_permissions",
