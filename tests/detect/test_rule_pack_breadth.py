@@ -42,7 +42,7 @@ COVERAGE: dict[str, str] = {
     "S3 bucket policy / ACL granted to another account": "aws.s3.bucket_shared_cross_account",
     "S3 objects copied to another account's bucket": "aws.s3.object_copied_to_other_account",
     "KMS key policy / grant to another account": "aws.kms.key_shared_cross_account",
-    "resource policies opened to everyone (ECR, Secrets Manager, SNS, SQS, ...)": "aws.resource_policy.opened_to_everyone",
+    "resource policies opened to everyone (ECR, Secrets Manager, SNS, ...)": "aws.resource_policy.opened_to_everyone",
     "resource policies shared with another account": "aws.resource_policy.shared_cross_account",
     "account password policy weakened": "aws.iam.password_policy_weakened",
     "Route 53 domain transfer": "aws.route53domains.transfer_started",
