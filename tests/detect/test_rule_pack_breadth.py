@@ -51,6 +51,8 @@ COVERAGE: dict[str, str] = {
     "AWS Backup recovery points / vaults / locks deleted": "aws.backup.recovery_destroyed",
     "CloudWatch logs / alarms removed": "aws.cloudwatch.monitoring_removed",
     "GetSessionToken / GetFederationToken from new networks": "aws.bursts.sts_token_new_network",
+    "EKS cluster admin through access entries": "aws.eks.cluster_admin_granted",
+    "EKS endpoint public / audit logging off": "aws.eks.cluster_exposed_or_unlogged",
     "GCP getAccessToken / signBlob / signJwt by people": "gcp.iam.sa_credentials_minted_by_person",
     "GCP HMAC / API keys": "gcp.credentials.hmac_or_api_key_created",
     "GCP custom role escalation": "gcp.iam.custom_role_with_escalation_permissions",
