@@ -101,7 +101,8 @@ DETECTORS: dict[str, DetectorSpec] = {
     "provenance": DetectorSpec(_provenance, "deploy and artifact-push provenance against deploy_policy",
                                ("deploy_policy", "artifact_buckets"), _check_provenance),
     "iam_policy": DetectorSpec(_iam_policy, "administrator-equivalent customer-managed IAM policies attached "
-                               "(documents remembered from CreatePolicy/CreatePolicyVersion)", (), _check_iam_policy),
+                               "(documents remembered from CreatePolicy/CreatePolicyVersion), users added to admin "
+                               "groups", (), _check_iam_policy),
     "anomaly": DetectorSpec(_anomaly, "first-seen behaviour per principal against its baseline (needs --state)",
                             ("anomaly",), _check_anomaly),
     "bursts": DetectorSpec(_bursts, "counts over time and first-seen values (rules/bursts: brute force, "

@@ -17,6 +17,7 @@ from scanner.config import Config, check_keys, number
 from scanner.detect.findings import action_of, base_evidence, event_finding
 from scanner.detect.outcome import attempt_word, is_denied
 from scanner.iampolicy.document import judge, parse_document
+from scanner.iampolicy.groups import AdminGroups, managed_admin_reason
 from scanner.model.event import Event
 from scanner.model.finding import Finding
 from scanner.state.base import StateStore
@@ -26,13 +27,18 @@ NAME = "iam_policy"
 KEYS = ("enabled", "remember_days")
 IAM = "iam.amazonaws.com"
 ATTACH = {"AttachUserPolicy": "userName", "AttachRolePolicy": "roleName", "AttachGroupPolicy": "groupName"}
-OPERATIONS = frozenset({"CreatePolicy", "CreatePolicyVersion", "SetDefaultPolicyVersion", "DeletePolicy", *ATTACH})
+#: what arms, disarms or joins a group (AttachGroupPolicy is in ATTACH)
+GROUP_OPERATIONS = frozenset({"PutGroupPolicy", "DetachGroupPolicy", "DeleteGroupPolicy", "DeleteGroup",
+                              "AddUserToGroup"})
+OPERATIONS = frozenset({"CreatePolicy", "CreatePolicyVersion", "SetDefaultPolicyVersion", "DeletePolicy", *ATTACH,
+                        *GROUP_OPERATIONS})
 #: Policies outlive any log window: keep verdicts longer than a year of logs (`remember_days` overrides).
 DEFAULT_REMEMBER_DAYS = 400
 MAX_ATTACHMENTS = 50  # principals remembered per policy: enough to name them, bounded against floods
 
 ATTACHED_RULE = "aws.iam.customer_admin_policy_attached"
 MADE_ADMIN_RULE = "aws.iam.attached_policy_made_admin"
+JOINED_RULE = "aws.iam.user_added_to_admin_group"
 REMEDIATION = ("Detach the policy (or set its previous version as default) unless the grant was approved, and "
                "review what the grantee did since. Administrator access belongs to a break-glass role with "
                "MFA; restrict iam:Attach*Policy, iam:CreatePolicyVersion and iam:SetDefaultPolicyVersion by "
@@ -72,6 +78,7 @@ class IamPolicyDetector:
     def __init__(self, state: StateStore, settings: IamPolicySettings) -> None:
         self.state = state
         self.ttl = settings.remember_days * 86400.0
+        self.groups = AdminGroups(state, self.ttl)
 
     def wants(self, cloud: str, service: str, operation: str, ptype: str) -> bool:
         return cloud == "aws" and service == IAM and operation in OPERATIONS
@@ -88,6 +95,8 @@ class IamPolicyDetector:
         now = epoch_seconds(ev.time) or 0.0
         req = _req(ev)
         op = ev.operation
+        if op in GROUP_OPERATIONS:
+            return self._group(ev, req, now)
         if op in ATTACH:
             return self._attach(ev, _str(req, "policyArn"), ATTACH[op], now)
         if not ev.success:
@@ -124,6 +133,9 @@ class IamPolicyDetector:
         self._save(arn, rec, now)
         verdict = versions.get(rec.get("default", ""))
         attached = [a for a in rec.get("attached") or [] if isinstance(a, str)]
+        if rec.get("default") == version and isinstance(verdict, Mapping) and verdict.get("reason"):
+            for group in (a.removeprefix("group/") for a in attached if a.startswith("group/")):
+                self.groups.grant(ev.account, group, arn, str(verdict["reason"]), now)
         if rec.get("default") == version and isinstance(verdict, Mapping) and verdict.get("reason") and attached:
             return [self._finding(ev, MADE_ADMIN_RULE, "Policy attached to principals made administrator-equivalent",
                                   arn, verdict, {"attached_to": attached, "version": version})]
@@ -138,6 +150,8 @@ class IamPolicyDetector:
         if not arn:
             return ()
         rec = self._load(arn, now)
+        if who_key == "groupName" and ev.success:
+            self._arm_group(ev, arn, rec, now)
         if not rec:
             return ()  # not a policy we saw written (AWS-managed ones are the rule pack's)
         target = f"{who_key.removesuffix('Name')}/{_str(_req(ev), who_key)}"
@@ -152,6 +166,45 @@ class IamPolicyDetector:
             return ()
         return [self._finding(ev, ATTACHED_RULE, "Administrator-equivalent customer-managed policy attached",
                               arn, verdict, {"attached_to": [target], "version": rec.get("default")})]
+
+    def _arm_group(self, ev: Event, arn: str, rec: Mapping[str, Any], now: float) -> None:
+        """Remember an administrator-equivalent policy attached to a group (AWS-managed or one we saw written)."""
+        versions = rec.get("versions")
+        verdict = versions.get(rec.get("default", "")) if isinstance(versions, Mapping) else None
+        reason = managed_admin_reason(arn) or (str(verdict.get("reason") or "") if isinstance(verdict, Mapping) else "")
+        if reason:
+            self.groups.grant(ev.account, _str(_req(ev), "groupName"), arn, reason, now)
+
+    def _group(self, ev: Event, req: Mapping[str, Any], now: float) -> Iterable[Finding]:
+        group = _str(req, "groupName")
+        if not group:
+            return ()
+        op = ev.operation
+        if op == "AddUserToGroup":
+            why = self.groups.why(ev.account, group, now)
+            if not why:
+                return ()
+            resource = f"arn:aws:iam::{ev.account}:group/{group}"
+            first = next(iter(why.values()))
+            return [self._finding(ev, JOINED_RULE, "User added to a group that holds administrator access", resource,
+                                  {"reason": first, "statement": None},
+                                  {"user": _str(req, "userName"), "group": group, "why": why})]
+        if not ev.success:
+            return ()
+        if op == "PutGroupPolicy":
+            source = f"inline:{_str(req, 'policyName')}"
+            verdict = self._verdict(req)
+            if verdict["reason"]:
+                self.groups.grant(ev.account, group, source, str(verdict["reason"]), now)
+            else:  # an inline policy rewritten harmless no longer arms the group
+                self.groups.revoke(ev.account, group, source, now)
+        elif op == "DetachGroupPolicy":
+            self.groups.revoke(ev.account, group, _str(req, "policyArn"), now)
+        elif op == "DeleteGroupPolicy":
+            self.groups.revoke(ev.account, group, f"inline:{_str(req, 'policyName')}", now)
+        else:  # DeleteGroup
+            self.groups.forget(ev.account, group)
+        return ()
 
     def _finding(self, ev: Event, rule: str, title: str, arn: str, verdict: Mapping[str, Any],
                  extra: dict[str, Any]) -> Finding:

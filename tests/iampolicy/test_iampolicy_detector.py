@@ -109,3 +109,63 @@ def test_failed_create_is_not_remembered(tmp_path: Path) -> None:
 def test_remember_days_is_validated_with_its_line() -> None:
     with pytest.raises(YamlError, match=r"auditwarden.yaml:3: detectors.iam_policy.remember_days"):
         parse_settings("detectors:\n  iam_policy:\n    remember_days: 0\n", "auditwarden.yaml")
+
+
+# -- a user added to a group that holds administrator access ---------------------------------------
+def add_user(group: str = "ops", user: str = "mallory", **extra: Any) -> dict[str, Any]:
+    return call("AddUserToGroup", {"groupName": group, "userName": user}, None, **extra)
+
+
+def group_policy(name: str, arn: str, group: str = "ops") -> dict[str, Any]:
+    return call(name, {"groupName": group, "policyArn": arn})
+
+
+MANAGED_ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def test_user_added_to_a_group_holding_managed_admin_fires(tmp_path: Path) -> None:
+    found = scan(tmp_path, group_policy("AttachGroupPolicy", MANAGED_ADMIN), add_user())
+    [f] = [f for f in found if f.rule == "aws.iam.user_added_to_admin_group"]
+    assert f.severity == "high" and f.category == "privilege"
+    assert f.evidence["user"] == "mallory" and f.evidence["group"] == "ops"
+    assert f.evidence["why"] == {MANAGED_ADMIN: "AWS-managed AdministratorAccess attached"}
+
+
+def test_group_armed_with_an_admin_inline_policy_in_another_case(tmp_path: Path) -> None:
+    inline = call("PutGroupPolicy", {"groupName": "Ops", "policyName": "break-glass",
+                                     "policyDocument": ADMIN_NOTACTION})
+    found = scan(tmp_path, inline, add_user(group="ops"))
+    assert "aws.iam.user_added_to_admin_group" in rules(found)
+
+
+def test_group_armed_by_a_customer_policy_made_admin_later(tmp_path: Path) -> None:
+    found = scan(tmp_path, create(READONLY), attach("Group", "ops"), new_version(ADMIN_NOTACTION), add_user())
+    assert "aws.iam.user_added_to_admin_group" in rules(found)
+
+
+def test_group_armed_in_one_run_joined_in_the_next(tmp_path: Path) -> None:
+    state = str(tmp_path / "state.sqlite")
+    scan(tmp_path, group_policy("AttachGroupPolicy", MANAGED_ADMIN), state=state, name="day1.json")
+    assert rules(scan(tmp_path, add_user(), state=state, name="day2.json")) == ["aws.iam.user_added_to_admin_group"]
+
+
+def test_denied_join_is_a_lower_severity_attempt(tmp_path: Path) -> None:
+    found = scan(tmp_path, group_policy("AttachGroupPolicy", MANAGED_ADMIN),
+                 add_user(errorCode="AccessDenied", errorMessage="not authorized"))
+    [f] = [f for f in found if f.rule == "aws.iam.user_added_to_admin_group"]
+    assert f.severity == "medium"
+
+
+def test_ordinary_groups_and_disarmed_groups_are_quiet(tmp_path: Path) -> None:
+    readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    assert "aws.iam.user_added_to_admin_group" not in rules(scan(
+        tmp_path, group_policy("AttachGroupPolicy", readonly), add_user()))
+    assert "aws.iam.user_added_to_admin_group" not in rules(scan(
+        tmp_path, group_policy("AttachGroupPolicy", MANAGED_ADMIN), group_policy("DetachGroupPolicy", MANAGED_ADMIN),
+        add_user()))
+    assert "aws.iam.user_added_to_admin_group" not in rules(scan(
+        tmp_path, group_policy("AttachGroupPolicy", MANAGED_ADMIN), call("DeleteGroup", {"groupName": "ops"}),
+        add_user()))
+    # a failed attach armed nothing
+    failed = group_policy("AttachGroupPolicy", MANAGED_ADMIN) | {"errorCode": "AccessDenied"}
+    assert "aws.iam.user_added_to_admin_group" not in rules(scan(tmp_path, failed, add_user()))

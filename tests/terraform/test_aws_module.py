@@ -99,6 +99,13 @@ def test_every_aws_rule_event_is_routed_including_versioned_and_root_and_health(
     assert not _routed(_cloudtrail_event("s3.amazonaws.com", "GetBucketLocation"))  # nothing routed that nobody reads
 
 
+def test_every_call_the_iam_policy_detector_reads_is_routed() -> None:
+    from scanner.iampolicy.detector import IAM, OPERATIONS
+
+    for op in OPERATIONS:
+        assert _routed(_cloudtrail_event(IAM, op)), f"iam_policy: {op} reaches no EventBridge rule"
+
+
 def _responder_actions() -> dict[str, set[str]]:
     """`local.responder_actions` of terraform/aws/main.tf: responder → IAM actions granted."""
     import re
