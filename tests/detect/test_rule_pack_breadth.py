@@ -110,6 +110,9 @@ BEYOND_THE_LIST: dict[str, str] = {
     "project SSH keys / OS Login / serial port metadata": "gcp.compute.metadata_access_opened",
     "BigQuery dataset public": "gcp.bigquery.dataset_public",
     "Secret Manager bulk reads": "gcp.bursts.secrets_bulk_read",
+    "IMDSv1 allowed again": "aws.ec2.imdsv1_enabled",
+    "database / cache ports open to the world (AWS)": "aws.ec2.data_port_open_to_world",
+    "database / cache ports open to the world (GCP)": "gcp.compute.data_port_open_to_world",
 }
 
 #: false alarms the issue names → (rule, the name of the must-not-fire case that pins it)
