@@ -113,6 +113,8 @@ BEYOND_THE_LIST: dict[str, str] = {
     "IMDSv1 allowed again": "aws.ec2.imdsv1_enabled",
     "database / cache ports open to the world (AWS)": "aws.ec2.data_port_open_to_world",
     "database / cache ports open to the world (GCP)": "gcp.compute.data_port_open_to_world",
+    "GKE control plane opened / legacy ABAC": "gcp.gke.control_plane_exposed",
+    "secret destroyed without recovery": "aws.secretsmanager.secret_force_deleted",
 }
 
 #: false alarms the issue names → (rule, the name of the must-not-fire case that pins it)
