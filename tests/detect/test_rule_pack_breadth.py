@@ -115,6 +115,7 @@ BEYOND_THE_LIST: dict[str, str] = {
     "database / cache ports open to the world (GCP)": "gcp.compute.data_port_open_to_world",
     "GKE control plane opened / legacy ABAC": "gcp.gke.control_plane_exposed",
     "secret destroyed without recovery": "aws.secretsmanager.secret_force_deleted",
+    "Route 53 domain transfer out": "aws.route53domains.transfer_out",
 }
 
 #: false alarms the issue names → (rule, the name of the must-not-fire case that pins it)
