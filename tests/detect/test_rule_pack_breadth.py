@@ -116,6 +116,7 @@ BEYOND_THE_LIST: dict[str, str] = {
     "GKE control plane opened / legacy ABAC": "gcp.gke.control_plane_exposed",
     "secret destroyed without recovery": "aws.secretsmanager.secret_force_deleted",
     "Route 53 domain transfer out": "aws.route53domains.transfer_out",
+    "SCPs / RCPs disabled or detached": "aws.organizations.guardrail_removed",
 }
 
 #: false alarms the issue names → (rule, the name of the must-not-fire case that pins it)
