@@ -117,6 +117,8 @@ BEYOND_THE_LIST: dict[str, str] = {
     "secret destroyed without recovery": "aws.secretsmanager.secret_force_deleted",
     "Route 53 domain transfer out": "aws.route53domains.transfer_out",
     "SCPs / RCPs disabled or detached": "aws.organizations.guardrail_removed",
+    "KMS grant to an outside account": "aws.kms.grant_to_other_account",
+    "GCP deny policy / VPC-SC perimeter deleted": "gcp.guardrail.deleted",
 }
 
 #: false alarms the issue names → (rule, the name of the must-not-fire case that pins it)
