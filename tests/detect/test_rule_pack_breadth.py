@@ -97,12 +97,7 @@ COVERAGE: dict[str, str] = {
 
 #: what a cloud security team expects on day one beyond the issue's own list
 BEYOND_THE_LIST: dict[str, str] = {
-    "SQS / SNS / ECR / secret policy public": "aws.resource_policy.public",
-    "SQS / SNS / ECR / secret shared with an untrusted account": "aws.resource_policy.cross_account",
     "CodeBuild project public": "aws.codebuild.project_made_public",
-    "EBS snapshot / AMI block public access off": "aws.ec2.block_public_access_disabled",
-    "EC2 serial console enabled": "aws.ec2.serial_console_access_enabled",
-    "AWS Backup vault / lock / recovery points deleted": "aws.backup.protection_removed",
     "ECR image scanning off": "aws.ecr.image_scanning_disabled",
     "Secrets Manager bulk reads": "aws.bursts.secrets_bulk_read",
     "GCP organization policy guard rail lifted": "gcp.orgpolicy.security_constraint_weakened",
@@ -115,9 +110,6 @@ BEYOND_THE_LIST: dict[str, str] = {
     "database / cache ports open to the world (GCP)": "gcp.compute.data_port_open_to_world",
     "GKE control plane opened / legacy ABAC": "gcp.gke.control_plane_exposed",
     "secret destroyed without recovery": "aws.secretsmanager.secret_force_deleted",
-    "Route 53 domain transfer out": "aws.route53domains.transfer_out",
-    "SCPs / RCPs disabled or detached": "aws.organizations.guardrail_removed",
-    "KMS grant to an outside account": "aws.kms.grant_to_other_account",
     "GCP deny policy / VPC-SC perimeter deleted": "gcp.guardrail.deleted",
 }
 
