@@ -66,7 +66,7 @@ def _walk_cond(cond: Any, out: set[str]) -> None:
     if not isinstance(cond, Mapping):
         return
     for op, arg in cond.items():
-        if op == "not":
+        if op in ("not", "keys"):  # a condition on the value itself (its keys are values too)
             _walk_cond(arg, out)
         elif op in ("any", "json"):
             _walk_expr(arg, out, top=False)
@@ -112,6 +112,8 @@ def _weaken_cond(cond: Any, positive: bool) -> Any:
     for op, arg in cond.items():
         if op == "not":
             out[op] = _weaken_cond(arg, not positive)
+        elif op == "keys":
+            out[op] = _weaken_cond(arg, positive)
         elif op in ("any", "json"):
             out[op] = weaken(arg, positive)
         elif op in _TRUST_OPS:

@@ -317,6 +317,18 @@ def _json_op(arg: Any, where: str, trusted: Trusted) -> ValuePred:
     return pred
 
 
+def _keys_op(arg: Any, where: str, trusted: Trusted) -> ValuePred:
+    # An object's keys as values: IAM condition keys are case-insensitive (`AWS:SourceOwner` in SNS's
+    # default topic policy is `aws:sourceowner`), which a path cannot say and `iglob` on the keys can.
+    sub = _condition(arg, where, trusted)
+
+    def pred(v: Any, ev: Event) -> bool:
+        items = v if isinstance(v, (list, tuple)) else [v]
+        return any(isinstance(x, dict) and any(sub(k, ev) for k in x) for x in items)
+
+    return pred
+
+
 def _any_op(arg: Any, where: str, trusted: Trusted) -> ValuePred:
     sub = _compile(arg, where, _element_getter, trusted)
     return lambda v, ev: any(isinstance(x, dict) and sub(x, ev) for x in _values(v))
@@ -387,6 +399,8 @@ def _compile_condition(cond: Any, where: str, trusted: Trusted) -> ValuePred:
             preds.append(_any_op(arg, w, trusted))
         elif op == "json":
             preds.append(_json_op(arg, w, trusted))
+        elif op == "keys":
+            preds.append(_keys_op(arg, w, trusted))
         elif op == "cidr_world":
             if not isinstance(arg, bool):
                 raise ExprError(w, "cidr_world takes true or false")

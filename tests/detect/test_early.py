@@ -110,7 +110,7 @@ def test_parts_reading_other_event_fields_are_left_to_the_full_match() -> None:
 
 def test_an_operator_not_known_to_read_only_its_value_is_left_to_the_full_match() -> None:
     # every operator the compiler accepts is either structural or classified as reading only its value
-    structural = {"not", "any", "json", "eq_field", "ne_field", "trusted", "untrusted"}
+    structural = {"not", "any", "json", "keys", "eq_field", "ne_field", "trusted", "untrusted"}
     for op, arg in {"equals": "x", "in": ["x"], "glob": "x", "iglob": "x", "prefix": "x", "suffix": "x",
                     "contains": "x", "icontains": "x", "regex": "x", "gt": 1, "gte": 1, "lt": 1, "lte": 1,
                     "covers": 22, "exists": True, "cidr_world": True}.items():
@@ -121,6 +121,9 @@ def test_an_operator_not_known_to_read_only_its_value_is_left_to_the_full_match(
     # decided early: the split fails safe instead of treating it as a test of the value
     split = early({"operation": "RunInstances", "raw.a": {"same_account_as": "x"}})
     assert split.raw is None and split.key is not None
+    # `keys` reads only the value (its keys): decided early, and an unknown operator inside it is not
+    assert early({"raw.a": {"keys": {"iglob": "aws:*"}}}).raw is not None
+    assert early({"raw.a": {"not": {"keys": {"same_account_as": "x"}}}}).raw is None
 
 
 def test_trust_conditions_are_weakened_to_a_string_value_and_never_under_not() -> None:

@@ -112,6 +112,12 @@ P = "raw.requestParameters"
         ({f"{P}.items.port": {"covers": [22]}}, True),
         ({f"{P}.items.port": {"covers": [3389]}}, False),
         ({f"{P}.userName": {"covers": [22]}}, False),
+        # keys: an object's keys tested as values (IAM condition keys are case-insensitive)
+        ({f"{P}.policyObject.Statement": {"keys": {"iglob": ["effect", "action"]}}}, True),
+        ({f"{P}.policyObject": {"keys": {"iglob": "STATEMENT"}}}, True),
+        ({f"{P}.policyObject.Statement": {"keys": {"iglob": "aws:sourceowner"}}}, False),
+        ({f"{P}.items": {"keys": "userId"}}, True),  # a list of objects: any element's keys
+        ({f"{P}.userName": {"keys": {"glob": "*"}}}, False),  # a string has no keys
         # exists: empty strings, lists and maps are absent
         ({f"{P}.userName": {"exists": True}}, True),
         ({f"{P}.nope": {"exists": True}}, False),
