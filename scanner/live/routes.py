@@ -24,6 +24,10 @@ CLOUDTRAIL_DETAIL_TYPES = ("AWS API Call via CloudTrail", "AWS Console Sign In v
 #: Read-only management events (the sts logins that link sessions to their OIDC subject) reach
 #: EventBridge only from rules in this state.
 ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+#: How read-only calls are named (CloudTrail marks them readOnly): a route that names one needs the state
+#: above, or EventBridge never delivers it (GetSecretValue bursts, GetPasswordData, SES quota checks).
+#: The state only lets such events through; the pattern still admits the names it lists, nothing more.
+READ_ONLY_PREFIXES = ("Get", "List", "Describe", "Head", "Lookup", "Search", "BatchGet", "Check")
 #: Session origins the provenance detector links (issuing logins): routed whenever provenance runs.
 SESSION_LOGINS = ("AssumeRoleWithWebIdentity", "AssumeRole", "AssumeRoleWithSAML")
 #: Services whose CloudTrail event names carry an API-version suffix.
@@ -75,8 +79,10 @@ def patterns(rules: Iterable[Any], catalog: Any, detector_ops: Mapping[str, Iter
         if service != ANY_SOURCE:
             detail["eventSource"] = [service]
         pat = {"detail-type": list(CLOUDTRAIL_DETAIL_TYPES), "detail": detail}
-        # Any-source operations are the read-only List*/Describe* calls: they need the same state as sts.
-        state = ALL_MANAGEMENT_EVENTS if service in ("sts.amazonaws.com", ANY_SOURCE) else "ENABLED"
+        # sts logins and any-source operations (the List*/Describe* enumeration calls) are read-only too
+        reads = service in ("sts.amazonaws.com", ANY_SOURCE) or any(
+            op.startswith(READ_ONLY_PREFIXES) for op in ops[service])
+        state = ALL_MANAGEMENT_EVENTS if reads else "ENABLED"
         name = "any-source" if service == ANY_SOURCE else _route_name(service)
         out[name] = {"pattern": json.dumps(pat, sort_keys=True), "state": state}
     if ptypes:

@@ -14,7 +14,7 @@ import pytest
 
 from scanner.bursts.rules import load_burst_rules
 from scanner.detect.rules import load_rules
-from scanner.live.routes import CLOUDTRAIL_DETAIL_TYPES, terraform_json
+from scanner.live.routes import ALL_MANAGEMENT_EVENTS, CLOUDTRAIL_DETAIL_TYPES, terraform_json
 from scanner.provenance.catalog import load_catalog
 from tests.aws_server import aws_endpoint, moto_server  # noqa: F401
 from tests.conftest import REPO
@@ -67,13 +67,18 @@ def _matches(pattern: Any, value: Any) -> bool:
 
 
 def _routed(event: dict[str, Any]) -> list[str]:
+    """The routes EventBridge delivers `event` to: a read-only management event reaches only a rule in
+    state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS."""
     routes = json.loads(ROUTES.read_text())["locals"]["generated_event_patterns"]
-    return [name for name, r in routes.items() if _matches(json.loads(r["pattern"]), event)]
+    read_only = event.get("detail", {}).get("readOnly") is True
+    return [name for name, r in routes.items() if _matches(json.loads(r["pattern"]), event)
+            and (not read_only or r["state"] == ALL_MANAGEMENT_EVENTS)]
 
 
-def _cloudtrail_event(service: str, op: str, ptype: str = "AssumedRole") -> dict[str, Any]:
+def _cloudtrail_event(service: str, op: str, ptype: str = "AssumedRole", read_only: bool = False) -> dict[str, Any]:
     return {"source": "aws." + service.split(".")[0], "detail-type": CLOUDTRAIL_DETAIL_TYPES[0],
-            "detail": {"eventSource": service, "eventName": op, "userIdentity": {"type": ptype}}}
+            "detail": {"eventSource": service, "eventName": op, "userIdentity": {"type": ptype},
+                       "readOnly": read_only}}
 
 
 def test_every_deploy_catalog_event_is_routed_to_the_function() -> None:
@@ -94,6 +99,10 @@ def test_every_aws_rule_event_is_routed_including_versioned_and_root_and_health(
             assert _routed(event), f"{r.id}: {service} {op}"
         for ptype in r.principal_types if not r.index else ():
             assert _routed(_cloudtrail_event("s3.amazonaws.com", "ListBuckets", ptype)), r.id
+    # read-only calls the pack reads (secret bursts, Windows passwords, SES quota checks) are delivered
+    for service, op in (("secretsmanager.amazonaws.com", "GetSecretValue"), ("ec2.amazonaws.com", "GetPasswordData"),
+                        ("ses.amazonaws.com", "GetSendQuota"), ("sts.amazonaws.com", "GetCallerIdentity")):
+        assert _routed(_cloudtrail_event(service, op, read_only=True)), f"{service} {op} (read-only)"
     # CloudTrail writes Lambda's API version into the event name
     assert _routed(_cloudtrail_event("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"))
     assert not _routed(_cloudtrail_event("s3.amazonaws.com", "GetBucketLocation"))  # nothing routed that nobody reads
