@@ -48,7 +48,8 @@ COVERAGE: dict[str, str] = {
     "Route 53 domain transfer": "aws.route53domains.transfer_started",
     "organization SCP / RCP removed": "aws.organizations.guardrail_removed",
     "EC2 snapshot / AMI block public access off, serial console on": "aws.ec2.account_protection_loosened",
-    "AWS Backup recovery points / vaults / locks deleted": "aws.backup.recovery_destroyed",
+    "AWS Backup recovery points / vault locks deleted": "aws.backup.recovery_destroyed",
+    "AWS Backup plans / selections / vaults deleted": "aws.backup.plan_removed",
     "CloudWatch logs / alarms removed": "aws.cloudwatch.monitoring_removed",
     "GetSessionToken / GetFederationToken from new networks": "aws.bursts.sts_token_new_network",
     "EKS cluster admin through access entries": "aws.eks.cluster_admin_granted",
@@ -133,6 +134,29 @@ QUIET_ON: dict[str, tuple[str, str]] = {
         "aws.s3.bucket_made_public", "* scoped to a VPC endpoint (docs spelling aws:sourceVpce) stays quiet"),
     "ELB log delivery writing to a bucket": ("aws.s3.bucket_shared_cross_account",
                                              "the ELB log-delivery account may only write log objects"),
+    "EFS console policy limited to mount targets": (
+        "aws.resource_policy.opened_to_everyone",
+        "the EFS console's \"prevent anonymous access\" policy (any principal, but only through a mount target in the VPC)"),
+    "OpenSearch domain in a VPC with the open policy": (
+        "aws.resource_policy.opened_to_everyone",
+        "an OpenSearch domain created inside a VPC with the open access policy fine-grained access control expects"),
+    "CloudFront log delivery ACL": (
+        "aws.s3.bucket_shared_cross_account",
+        "the ACL CloudFront standard logging needs (FULL_CONTROL for the awslogsdelivery account's canonical ID)"),
+    "EKS cluster created with the default public endpoint": (
+        "aws.eks.cluster_exposed_or_unlogged",
+        "a cluster created with EKS's default public endpoint (console, eksctl and Terraform all default to it)"),
+    "Control Tower swapping its own SCPs": ("aws.organizations.guardrail_removed",
+                                            "Control Tower swapping a control's SCP while it updates the landing zone"),
+    "a detached SCP deleted": (
+        "aws.organizations.guardrail_removed",
+        "an SCP deleted after it was detached (cleanup; the detach was the removal, and was reported)"),
+    "RDS deleting its managed secret": (
+        "aws.secretsmanager.secret_force_deleted",
+        "RDS deleting the master-password secret it manages (managed master password turned off)"),
+    "Terraform replacing a backup selection (not high)": (
+        "aws.backup.recovery_destroyed",
+        "Terraform replacing a backup selection is the plan rule's (medium) finding, not this one's"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
