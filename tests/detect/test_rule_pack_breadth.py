@@ -157,6 +157,9 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "Terraform replacing a backup selection (not high)": (
         "aws.backup.recovery_destroyed",
         "Terraform replacing a backup selection is the plan rule's (medium) finding, not this one's"),
+    "OS Login switched on for a project": (
+        "gcp.compute.metadata_access_opened",
+        "OS Login turned on for the project (the key added; absent, it is off, so adding it can only switch it on)"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
