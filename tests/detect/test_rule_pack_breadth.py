@@ -160,6 +160,9 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "OS Login switched on for a project": (
         "gcp.compute.metadata_access_opened",
         "OS Login turned on for the project (the key added; absent, it is off, so adding it can only switch it on)"),
+    "one-day expiry of a scratch prefix": (
+        "aws.s3.data_protection_weakened",
+        "scratch objects under tmp/ expire after a day (a prefix-scoped rule beside the bucket's long-term one)"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
