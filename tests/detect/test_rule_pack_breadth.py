@@ -163,6 +163,9 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "one-day expiry of a scratch prefix": (
         "aws.s3.data_protection_weakened",
         "scratch objects under tmp/ expire after a day (a prefix-scoped rule beside the bucket's long-term one)"),
+    "Security Hub central configuration applied in member accounts": (
+        "aws.security_service.disabled",
+        "Security Hub's central configuration applying the administrator's policy in a member account (one of many)"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
