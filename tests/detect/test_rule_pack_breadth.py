@@ -166,6 +166,9 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "Security Hub central configuration applied in member accounts": (
         "aws.security_service.disabled",
         "Security Hub's central configuration applying the administrator's policy in a member account (one of many)"),
+    "AWS Backup copying RDS snapshots to the DR region": (
+        "aws.rds.snapshot_exported_or_copied_out",
+        "an AWS Backup copy rule replicating a recovery point to the disaster-recovery region"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
