@@ -169,6 +169,9 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "AWS Backup copying RDS snapshots to the DR region": (
         "aws.rds.snapshot_exported_or_copied_out",
         "an AWS Backup copy rule replicating a recovery point to the disaster-recovery region"),
+    "AWS Backup cross-account copy jobs sharing snapshots": (
+        "aws.sharing.cross_account",
+        "AWS Backup sharing a snapshot with the organization's backup account for a cross-account copy job"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
