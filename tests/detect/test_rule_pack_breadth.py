@@ -136,7 +136,8 @@ QUIET_ON: dict[str, tuple[str, str]] = {
                                              "the ELB log-delivery account may only write log objects"),
     "EFS console policy limited to mount targets": (
         "aws.resource_policy.opened_to_everyone",
-        "the EFS console's \"prevent anonymous access\" policy (any principal, but only through a mount target in the VPC)"),
+        "the EFS console's \"prevent anonymous access\" policy "
+        "(any principal, but only through a mount target in the VPC)"),
     "OpenSearch domain in a VPC with the open policy": (
         "aws.resource_policy.opened_to_everyone",
         "an OpenSearch domain created inside a VPC with the open access policy fine-grained access control expects"),
