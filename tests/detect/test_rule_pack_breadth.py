@@ -173,6 +173,10 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "AWS Backup cross-account copy jobs sharing snapshots": (
         "aws.sharing.cross_account",
         "AWS Backup sharing a snapshot with the organization's backup account for a cross-account copy job"),
+    "Google's automatic Editor grant to the Compute Engine default service account": (
+        "gcp.iam.admin_role_granted",
+        "Editor for the Compute Engine default service account as the Compute Engine API is enabled "
+        "(Google's automatic grant)"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
