@@ -177,6 +177,9 @@ QUIET_ON: dict[str, tuple[str, str]] = {
         "gcp.iam.admin_role_granted",
         "Editor for the Compute Engine default service account as the Compute Engine API is enabled "
         "(Google's automatic grant)"),
+    "GKE's managed operators deploying in their own namespaces": (
+        "gcp.gke.system_namespace_workload",
+        "Managed Service for Prometheus's operator creating its collector DaemonSet in its own gke- namespace"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
