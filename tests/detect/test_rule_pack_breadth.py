@@ -180,6 +180,9 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "GKE's managed operators deploying in their own namespaces": (
         "gcp.gke.system_namespace_workload",
         "Managed Service for Prometheus's operator creating its collector DaemonSet in its own gke- namespace"),
+    "GKE's managed operators creating DaemonSets and webhooks": (
+        "gcp.gke.persistence_object_created",
+        "Managed Service for Prometheus's operator creating its collector DaemonSet (on by default in new clusters)"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
