@@ -183,6 +183,9 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "GKE's managed operators creating DaemonSets and webhooks": (
         "gcp.gke.persistence_object_created",
         "Managed Service for Prometheus's operator creating its collector DaemonSet (on by default in new clusters)"),
+    "a developer's build as a dedicated build account": (
+        "gcp.escalation.code_run_as_service_account",
+        "a developer's `gcloud builds submit` running as the team's dedicated, narrowly-scoped build account"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
