@@ -76,17 +76,40 @@ def _gcp_member(value: str, ev: Event, t: Trusted) -> bool | None:
         domain = ident.rsplit("@", 1)[-1].lower()
         return domain in {d.lower() for d in t.gcp_domains}
     if kind == "serviceAccount":
-        domain = ident.rsplit("@", 1)[-1].lower()
+        local, _, domain = ident.lower().rpartition("@")
         project = domain.split(".", 1)[0]
-        # Google-managed service agents (…@gcp-sa-x.iam…, …@cloudbuild.gserviceaccount.com) act for a
-        # project of ours by construction; only a user-managed account's project says whose it is.
+        if domain in _DEFAULT_ACCOUNT_DOMAINS:
+            return _default_account(local, domain, ev, t)
+        # Google-managed service agents (…@gcp-sa-x.iam…, …@cloud-ml.google.com) act for a project of
+        # ours by construction; only a user-managed account's project says whose it is.
         if (not domain.endswith(".iam.gserviceaccount.com") or project.startswith("gcp-sa-")
                 or project in _AGENT_PROJECTS):
             return True
-        if project == (ev.account if ev.cloud == "gcp" else ""):
-            return True
-        return project in t.gcp_projects if t.gcp_projects else None
+        return _our_project(project, ev, t)
     return None
+
+
+#: Default service accounts a project gets, named after its ID (App Engine) or its number (Compute
+#: Engine's `N-compute@developer…`, the legacy Cloud Build `N@cloudbuild…`): unlike service agents they
+#: are the project's own accounts, so another project's (an attacker's) is not ours.
+_DEFAULT_ACCOUNT_DOMAINS = frozenset({"appspot.gserviceaccount.com", "developer.gserviceaccount.com",
+                                      "cloudbuild.gserviceaccount.com"})
+
+
+def _our_project(project: str, ev: Event, t: Trusted) -> bool | None:
+    if project == (ev.account if ev.cloud == "gcp" else ""):
+        return True
+    return project in {p.lower() for p in t.gcp_projects} if t.gcp_projects else None
+
+
+def _default_account(local: str, domain: str, ev: Event, t: Trusted) -> bool | None:
+    if domain == "appspot.gserviceaccount.com":
+        return _our_project(local, ev, t)
+    number = local.removesuffix("-compute")
+    # A log names a project by ID, so a number is judged only against numbers listed in gcp_projects;
+    # with none listed it counts as ours (judging it would flag every project's own default account).
+    numbers = {p for p in t.gcp_projects if p.isdigit()}
+    return number in numbers if numbers else True
 
 
 _PROJECT = re.compile(r"(?:^|/)projects/([^/]+)(?:/|$)")

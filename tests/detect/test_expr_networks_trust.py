@@ -150,3 +150,22 @@ def test_the_configured_trusted_lists_reach_the_rule_pack() -> None:
     assert "aws.sharing.cross_account" in rules_fired("detectors: {provenance: false}\n")
     assert "aws.sharing.cross_account" not in rules_fired(
         "detectors: {provenance: false}\ntrusted: {aws_accounts: ['444455556666']}\n")
+
+
+def test_default_service_accounts_of_another_project_are_not_ours() -> None:
+    # App Engine's default account is named after its project's ID: an attacker's is judged like any
+    # account of the attacker's project (before, every default account passed as a service agent)
+    own, foreign = ("serviceAccount:acme-prod@appspot.gserviceaccount.com",
+                    "serviceAccount:attacker-proj@appspot.gserviceaccount.com")
+    assert holds({"trusted": "gcp_member"}, own, TRUST, cloud="gcp", account="acme-prod")
+    assert holds({"untrusted": "gcp_member"}, foreign, TRUST, cloud="gcp", account="acme-prod")
+    # Compute Engine's is named after the project's number, which a log does not give: judged once
+    # gcp_projects lists numbers, and counted as ours until then (else every project's own would fire)
+    theirs = "serviceAccount:999999999999-compute@developer.gserviceaccount.com"
+    assert holds({"trusted": "gcp_member"}, theirs, TRUST, cloud="gcp", account="acme-prod")
+    numbered = Trusted(gcp_projects=("acme-prod", "123456789012"))
+    assert holds({"untrusted": "gcp_member"}, theirs, numbered, cloud="gcp", account="acme-prod")
+    assert holds({"trusted": "gcp_member"}, "serviceAccount:123456789012-compute@developer.gserviceaccount.com",
+                 numbered, cloud="gcp", account="acme-prod")
+    assert holds({"untrusted": "gcp_member"}, "serviceAccount:999999999999@cloudbuild.gserviceaccount.com",
+                 numbered, cloud="gcp", account="acme-prod")
