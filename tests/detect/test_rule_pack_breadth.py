@@ -186,6 +186,15 @@ QUIET_ON: dict[str, tuple[str, str]] = {
     "a developer's build as a dedicated build account": (
         "gcp.escalation.code_run_as_service_account",
         "a developer's `gcloud builds submit` running as the team's dedicated, narrowly-scoped build account"),
+    "IAM Identity Center provisioning AdministratorAccess onto its reserved role": (
+        "aws.iam.admin_policy_granted",
+        "IAM Identity Center provisioning an AdministratorAccess permission set to its reserved role"),
+    "IAM Identity Center creating its SAML provider": (
+        "aws.iam.identity_provider_changed",
+        "IAM Identity Center creating its SAML provider in a newly assigned account"),
+    "IAM Identity Center re-provisioning its reserved role's trust": (
+        "aws.iam.trust_policy_updated",
+        "IAM Identity Center re-provisioning its reserved role's trust in its own SAML provider"),
     "non-authorization errors": ("aws.bursts.access_denied_by_principal",
                                  "throttling and not-found errors are not authorization failures"),
     "VPC-SC dry-run perimeters": ("gcp.vpcsc.violation",
