@@ -88,6 +88,7 @@ COVERAGE: dict[str, str] = {
     "GetPasswordData bursts": "aws.bursts.get_password_data",
     "AccessDenied bursts": "aws.bursts.access_denied_by_principal",
     "S3 bulk deletion": "aws.bursts.s3_bulk_deletion",
+    "S3 bulk deletion in multi-object batches": "aws.bursts.s3_batch_deletion",
     "S3 ransom note after deletions": "aws.bursts.s3_ransom_note",
     "first use of a region": "aws.bursts.region_first_used",
     "GCS bulk deletion": "gcp.bursts.gcs_bulk_deletion",
