@@ -84,6 +84,7 @@ COVERAGE: dict[str, str] = {
     "console brute force by address": "aws.bursts.console_login_failures_by_ip",
     "console brute force by user": "aws.bursts.console_login_failures_by_user",
     "password spraying": "aws.bursts.password_spraying",
+    "password spraying through many addresses": "aws.bursts.password_spraying_distributed",
     "MFA failure bursts": "aws.bursts.mfa_failures",
     "GetPasswordData bursts": "aws.bursts.get_password_data",
     "AccessDenied bursts": "aws.bursts.access_denied_by_principal",
