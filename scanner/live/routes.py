@@ -20,7 +20,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-CLOUDTRAIL_DETAIL_TYPES = ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail")
+#: CloudTrail records as EventBridge delivers them: API calls, console sign-ins, and events AWS services
+#: record themselves (IAM Identity Center's CredentialVerification, an MFA answer, is one).
+CLOUDTRAIL_DETAIL_TYPES = ("AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail",
+                           "AWS Service Event via CloudTrail")
 #: Read-only management events (the sts logins that link sessions to their OIDC subject) reach
 #: EventBridge only from rules in this state.
 ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"

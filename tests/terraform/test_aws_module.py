@@ -103,6 +103,9 @@ def test_every_aws_rule_event_is_routed_including_versioned_and_root_and_health(
     for service, op in (("secretsmanager.amazonaws.com", "GetSecretValue"), ("ec2.amazonaws.com", "GetPasswordData"),
                         ("ses.amazonaws.com", "GetSendQuota"), ("sts.amazonaws.com", "GetCallerIdentity")):
         assert _routed(_cloudtrail_event(service, op, read_only=True)), f"{service} {op} (read-only)"
+    # a service's own event (Identity Center's MFA verification) arrives with its own detail-type
+    verification = _cloudtrail_event("signin.amazonaws.com", "CredentialVerification")
+    assert _routed({**verification, "detail-type": "AWS Service Event via CloudTrail"})
     # CloudTrail writes Lambda's API version into the event name
     assert _routed(_cloudtrail_event("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"))
     assert not _routed(_cloudtrail_event("s3.amazonaws.com", "GetBucketLocation"))  # nothing routed that nobody reads
