@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 from scanner.config import number
 from scanner.detect.early import NOTHING_EARLY, Early, early, rest_of
 from scanner.detect.expr import ExprError, Getter, Pred, compile_expr, getter
 from scanner.detect.rules import case_entries, check_header, scalars
+from scanner.model.event import Event
 from scanner.packs import data_root, load_units
 from scanner.yamlio import LineDict, YamlError
 
@@ -118,6 +119,20 @@ def _learn(doc: LineDict, path: str) -> Learn | None:
                  _int(node, "max_values", path, 1), scope, alert_on)
 
 
+#: Event fields that hold text: one is "" exactly where a first_seen rule reads no value from it.
+_TEXT_FIELDS = frozenset(name for name, kind in get_type_hints(Event).items() if kind is str)
+
+
+def _observed(expr: Any, first_seen: tuple[str, Getter] | None) -> Any:
+    """`expr` and what else an event needs to be observed at all, for the early checks: a first_seen
+    rule observes nothing of an event without a value (detector.py), so "the value is not empty" is a
+    necessary part too, stated where the path is a text field of the Event (a GCP principal is then
+    decided early, detect/early.py)."""
+    if first_seen is None or first_seen[0] not in _TEXT_FIELDS or not isinstance(expr, Mapping):
+        return expr
+    return {"all": [expr, {first_seen[0]: {"exists": True}}]}
+
+
 def parse_burst_rule(doc: Any, path: str) -> BurstRule:
     learns = isinstance(doc, Mapping) and "learn" in doc
     required = tuple(k for k in REQUIRED if not (learns and k in LEARN_NOT_REQUIRED))
@@ -153,7 +168,8 @@ def parse_burst_rule(doc: Any, path: str) -> BurstRule:
         index=tuple((s, o) for s in (services or ("*",)) for o in operations),
         count_distinct=count_distinct, then=then, first_seen=first_seen, learn=learn,
         tags=scalars(doc.get("tags", [])), references=scalars(doc.get("references", [])),
-        early=early(match), then_early=early(doc["then"]) if then is not None else None,
+        early=early(_observed(match, first_seen), doc["cloud"]),
+        then_early=early(_observed(doc["then"], first_seen), doc["cloud"]) if then is not None else None,
         match_rest=rest_of(match, "match"), then_rest=rest_of(doc["then"], "then") if then is not None else None,
     )
 

@@ -157,19 +157,62 @@ def _is_raw(path: str) -> bool:
     return path == "raw" or path.startswith("raw.")
 
 
-def early(expr: Any) -> Early:
-    """Split an (already validated) expression into its early-decidable parts."""
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """An Event field its cloud's mapper computes from a few raw paths alone, by a function it also
+    uses to build the Event (so the two cannot differ), returning None where the paths do not decide it."""
+
+    of: Callable[[Mapping[str, Any]], Any]
+    paths: Paths
+
+
+def _derived() -> dict[str, dict[str, Derived]]:
+    from scanner.normalize.gcp import PRINCIPAL_PATHS, principal_of
+
+    return {"gcp": {"principal": Derived(principal_of, PRINCIPAL_PATHS)}}
+
+
+#: cloud → Event field → how it is derived from the raw record: a condition on such a field alone is
+#: decided early by computing the field (a GCP principal from authenticationInfo / mapped_principal).
+DERIVED: dict[str, dict[str, Derived]] = _derived()
+
+
+def _derived_check(field: str, how: Derived, part: dict[str, Any]) -> Pred:
+    """A condition on a derived field, judged on a probe: the field computed from the raw record
+    (a record it cannot be computed for passes)."""
+    test = compile_expr(part, "match")
+
+    def check(ev: Event) -> bool:
+        value = how.of(ev.raw)
+        return value is None or test(ev._replace(**{field: value}))
+
+    return check
+
+
+def early(expr: Any, cloud: str | None = None) -> Early:
+    """Split an (already validated) expression into its early-decidable parts. With the rule's cloud,
+    conditions on a field DERIVED from raw paths in that cloud are early parts too."""
     if not isinstance(expr, Mapping):
         return Early()
     key_parts: list[dict[str, Any]] = []
     raw_parts: list[dict[str, Any]] = []
+    derived: list[Pred] = []
     raw_paths: set[tuple[str, ...]] | None = set()
+    derivable = DERIVED.get(cloud or "", {})
     for whole in _conjuncts(expr):
         try:
             part = weaken(whole)
         except _Opaque:
             continue
         paths = top_paths(part)
+        fields = [p for p in paths or () if p in derivable]
+        if len(fields) == 1 and all(p in KEY_FIELDS for p in paths - {fields[0]}):
+            field = fields[0]
+            how = derivable[field]
+            derived.append(_derived_check(field, how, part))
+            if raw_paths is not None:
+                raw_paths.update(how.paths)
+            continue
         if not paths or not all(p in KEY_FIELDS or _is_raw(p) for p in paths):
             continue
         if any(_is_raw(p) for p in paths):
@@ -186,8 +229,17 @@ def early(expr: Any) -> Early:
             return None
         return compile_expr(parts[0] if len(parts) == 1 else {"all": parts}, "match")
 
-    return Early(compiled(key_parts), compiled(raw_parts),
-                 tuple(sorted(raw_paths)) if raw_paths is not None and raw_parts else None)
+    raw = compiled(raw_parts)
+    checks = ([raw] if raw is not None else []) + derived
+    if len(checks) > 1:
+        raw = _all_checks(tuple(checks))
+    elif checks:
+        raw = checks[0]
+    return Early(compiled(key_parts), raw, tuple(sorted(raw_paths)) if raw_paths is not None and checks else None)
+
+
+def _all_checks(checks: tuple[Pred, ...]) -> Pred:
+    return lambda ev: all(check(ev) for check in checks)
 
 
 def beyond_key(expr: Any) -> Any:

@@ -165,7 +165,7 @@ def parse_rule(doc: Any, path: str) -> Rule:
         tags=scalars(doc.get("tags", [])),
         references=scalars(doc.get("references", [])),
         match_doc=match,
-        early=early(match),
+        early=early(match, doc["cloud"]),
         beyond_key=rest_of(match, "match"),
     )
 

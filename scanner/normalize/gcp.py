@@ -135,6 +135,36 @@ def mapped_principal(payload: Mapping[str, Any]) -> str:
     return v if isinstance(v, str) else ""
 
 
+def _who(payload: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(principalEmail, mapped principal, principalSubject) of an AuditLog payload, as the Event reads them."""
+    auth = _map(payload, "authenticationInfo")
+    email = _str(auth, "principalEmail")
+    # An STS token exchange logs the IdP's raw subject in principalSubject and the pool's name for
+    # the caller in metadata.mapped_principal; the latter is the stable principal.
+    mapped = mapped_principal(payload) if not email else ""
+    return email, mapped, _str(auth, "principalSubject")
+
+
+#: The raw paths principal_of() reads (a decoder may read only these: sources/projection.py).
+PRINCIPAL_PATHS = (("protoPayload", "authenticationInfo", "principalEmail"),
+                   ("protoPayload", "authenticationInfo", "principalSubject"),
+                   ("protoPayload", "metadata", "mapped_principal"))
+
+
+def principal_of(entry: Mapping[str, Any]) -> str | None:
+    """The Event's `principal` of a LogEntry with an AuditLog payload, computed as normalize_logentry
+    does (one code path), from PRINCIPAL_PATHS alone; None where that is not certain from them (no
+    payload, or a shape the mapper refuses): the caller must then not rule the record out."""
+    payload = entry.get("protoPayload")
+    if not isinstance(payload, dict) or not payload:
+        return None
+    try:
+        email, mapped, subject = _who(payload)
+    except NormalizeError:
+        return None
+    return email or mapped or subject
+
+
 #: A field spec: (expected type, sub-fields to check inside it, whether a wrong type may be dropped).
 _Spec = dict[str, tuple[type, "_Spec", bool]]
 #: Fields that describe a call but do not decide who did what: a wrong type drops the field (with a note
@@ -189,11 +219,7 @@ def normalize_logentry(original: Mapping[str, Any]) -> Event:
     if not payload:
         return _non_audit(entry, ts, parent)._replace(raw=original, notes=tuple(notes))
     auth = _map(payload, "authenticationInfo")
-    email = _str(auth, "principalEmail")
-    subject_uri = _str(auth, "principalSubject")
-    # An STS token exchange logs the IdP's raw subject in principalSubject and the pool's name for
-    # the caller in metadata.mapped_principal; the latter is the stable principal.
-    mapped = mapped_principal(payload) if not email else ""
+    email, mapped, subject_uri = _who(payload)
     principal = email or mapped or subject_uri
     ptype = principal_type(email, mapped or subject_uri)
     oidc = federated_subject(mapped) or federated_subject(subject_uri) or (subject_uri if mapped else "")

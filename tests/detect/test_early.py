@@ -289,3 +289,125 @@ def test_a_burst_rule_judged_beyond_its_key_counts_and_fires_as_its_whole_match_
             assert then == (b.then is not None and bool(b.then(ev))), (b.id, ev.id)
             judged += 1
     assert judged > 50
+
+
+def _token_mint(auth: Any, metadata: Any = None, code: int = 0) -> dict[str, Any]:
+    """A GCP GenerateAccessToken entry (the shape of the bundled sample) with this authenticationInfo."""
+    payload: dict[str, Any] = {
+        "@type": "type.googleapis.com/google.cloud.audit.AuditLog", "status": {"code": code} if code else {},
+        "authenticationInfo": auth, "serviceName": "iamcredentials.googleapis.com",
+        "methodName": "GenerateAccessToken", "resourceName": "projects/-/serviceAccounts/1035661712",
+        "request": {"name": "projects/-/serviceAccounts/deployer@acme-prod.iam.gserviceaccount.com"}}
+    if metadata is not None:
+        payload["metadata"] = metadata
+    return {"protoPayload": payload, "insertId": "tok-1", "timestamp": "2024-07-22T01:37:19Z",
+            "logName": "projects/acme-prod/logs/cloudaudit.googleapis.com%2Fdata_access",
+            "resource": {"type": "service_account", "labels": {
+                "project_id": "acme-prod", "email_id": "deployer@acme-prod.iam.gserviceaccount.com"}}}
+
+
+#: authenticationInfo / metadata shapes: who the mapper names, and ones it refuses or reads as text
+_PRINCIPAL_SHAPES: list[tuple[Any, Any]] = [
+    ({}, None),  # a denied call logs no caller (the bundled sample): principal ""
+    ({"principalEmail": "dev@acme.example"}, None),
+    ({"principalEmail": "ci@acme-tools.iam.gserviceaccount.com"}, None),
+    ({"principalSubject": "user:dev@acme.example"}, None),
+    ({"principalSubject": "principal://iam.googleapis.com/locations/global/workforcePools/p/subject/x"},
+     {"mapped_principal": "dev@partner.example"}),
+    ({}, {"mapped_principal": "dev@partner.example"}),
+    ({}, [{"mapped_principal": "dev@partner.example"}]),  # metadata not an object: no mapped principal
+    ({"principalEmail": ""}, {"mapped_principal": 7}),
+    ({"principalEmail": 5}, None),  # a number is read as its text
+    ({"principalEmail": True}, None),
+    ([{"principalEmail": "dev@acme.example"}], None),  # refused by the mapper: the check must pass it
+    ("dev@acme.example", None),
+]
+
+
+def test_the_principal_a_gcp_check_computes_is_the_events() -> None:
+    """principal_of (what early checks read) is the mapper's own code: on every GCP sample and case, and
+    on odd shapes, it is the Event's principal, or None where the mapper refuses the record."""
+    from scanner.normalize.gcp import principal_of
+
+    records = [rec.data for rec in RECORDS if rec.kind == "gcp_logentry"]
+    records += [_token_mint(auth, meta) for auth, meta in _PRINCIPAL_SHAPES]
+    compared = 0
+    for data in records:
+        got = principal_of(data)
+        try:
+            ev = normalize(RawRecord("gcp_logentry", data, "t"))
+        except NormalizeError:
+            assert got is None
+            continue
+        if data.get("protoPayload"):
+            assert got == ev.principal, data
+            compared += 1
+        else:
+            assert got is None
+    assert compared > 100
+
+
+def _gcp_rule(match: str) -> Any:
+    text = ("id: t.gcp\ntitle: t\nseverity: high\ncategory: tamper\ncloud: gcp\ndescription: d\nremediation: r\n"
+            f"match:\n{match}\ntests:\n  - {{name: x, expect: false, record: {{}}}}\n")
+    return parse_rule(load_text(text, "t.yaml"), "t.yaml")
+
+
+def test_a_condition_on_a_gcp_principal_is_decided_on_the_raw_record() -> None:
+    """A person minting a service account's token (a rule on `principal`): a record without such a
+    caller is refused before it is normalized; every record the full match accepts passes, whatever
+    the shape of authenticationInfo."""
+    rule = next(r for r in RULES if r.id == "gcp.iam.sa_credentials_minted_by_person")
+    assert rule.early.raw is not None and rule.early.raw_paths is not None
+    assert ("protoPayload", "authenticationInfo", "principalEmail") in rule.early.raw_paths
+    for auth, meta in _PRINCIPAL_SHAPES:
+        data = _token_mint(auth, meta)
+        rec = RawRecord("gcp_logentry", data, "t")
+        try:
+            key = quick_key(rec)
+        except NormalizeError:
+            continue  # refused (and dead-lettered) before any check
+        try:
+            matches = rule.match(normalize(rec))
+        except NormalizeError:
+            assert admits(rule.early, key, data)  # the scan must see it to dead-letter it
+            continue
+        assert admits(rule.early, key, data) == matches, (auth, meta)
+    # a condition the empty principal meets cannot rule anything out; an AWS principal is not derived
+    assert _gcp_rule("  operation: GenerateAccessToken\n  principal: {not: {glob: '*@*'}}").early.raw is not None
+    assert admits(_gcp_rule("  operation: GenerateAccessToken\n  principal: {not: {glob: '*@*'}}").early,
+                  ("gcp", "iamcredentials.googleapis.com", "GenerateAccessToken", ""), _token_mint({}))
+    assert _rule("  operation: RunInstances\n  principal: {suffix: ':root'}").early.raw is None
+    # a part reading the principal and another event field is left to the full match
+    assert _gcp_rule("  operation: X\n  principal: {eq_field: source_ip}").early.raw is None
+
+
+def test_a_first_seen_rule_skips_records_without_a_value_to_learn() -> None:
+    """gcp.bursts.sa_new_caller learns who mints a service account's tokens: a refused call with no caller
+    logged is neither learned nor judged, so the scan need not normalize it; one with a caller is."""
+    det = BurstDetector(BURSTS, MemoryStore())
+    engine = RuleEngine(RULES)
+    key = ("gcp", "iamcredentials.googleapis.com", "GenerateAccessToken", "")
+    bgate, rgate = det.gate(*key), engine.gate(*key)
+    assert bgate is not None and rgate is not None
+    denied_anonymous = _token_mint({}, code=7)
+    assert not bgate.check(denied_anonymous) and not rgate.check(denied_anonymous)
+    by_subject = _token_mint({"principalSubject": "serviceAccount:ci@acme-tools.iam.gserviceaccount.com"})
+    assert bgate.check(by_subject)
+    ev = normalize(RawRecord("gcp_logentry", by_subject, "t"))
+    rule = next(b for b in BURSTS if b.id == "gcp.bursts.sa_new_caller")
+    assert rule.match(ev) and ev.principal  # it is counted: the gate must have let it through
+
+
+def test_principal_checks_on_the_decoded_paths_agree_with_the_whole_record() -> None:
+    from scanner.config import Config
+    from scanner.detectors import build_detectors
+
+    scanner = Scanner(InputReader(Limits()), build_detectors(Config(), MemoryStore()))
+    route = scanner._route(("gcp", "iamcredentials.googleapis.com", "GenerateAccessToken", ""))
+    assert route.gates is not None and route.project is not None
+    for auth, meta in _PRINCIPAL_SHAPES:
+        data = _token_mint(auth, meta)
+        projected = route.project(orjson.dumps(data))
+        whole = any(g.check(data) for g in route.gates)
+        assert projected is None or any(g.check(projected) for g in route.gates) == whole, (auth, meta)
