@@ -205,15 +205,17 @@ def early(expr: Any, cloud: str | None = None) -> Early:
         except _Opaque:
             continue
         paths = top_paths(part)
-        fields = [p for p in paths or () if p in derivable]
-        if len(fields) == 1 and all(p in KEY_FIELDS for p in paths - {fields[0]}):
+        if not paths:
+            continue
+        fields = [p for p in paths if p in derivable]
+        if len(fields) == 1 and paths - {fields[0]} <= KEY_FIELDS:  # one derived field (and the key)
             field = fields[0]
             how = derivable[field]
             derived.append(_derived_check(field, how, part))
             if raw_paths is not None:
                 raw_paths.update(how.paths)
             continue
-        if not paths or not all(p in KEY_FIELDS or _is_raw(p) for p in paths):
+        if not all(p in KEY_FIELDS or _is_raw(p) for p in paths):
             continue
         if any(_is_raw(p) for p in paths):
             raw_parts.append(part)
