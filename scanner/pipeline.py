@@ -37,12 +37,20 @@ REFUSED_PER_PASS = 4
 #: Verdicts of a key's gates remembered per distinct value of the paths they read (bounded: the values
 #: are attacker-controlled text). A trail repeats a few instance types, buckets and keys endlessly.
 VERDICTS_PER_KEY = 4096
+#: A key's gates are judged on every one of its first GATE_TRIAL parsed records. Where they refused fewer
+#: than one in REFUSALS_WORTH_IT, a check that passes is only paid on top of the full match (the engine
+#: evaluates every candidate again), so later records skip it; one in GATE_SAMPLE is still judged, and a
+#: key whose records start being refused is checked again.
+GATE_TRIAL = 64
+REFUSALS_WORTH_IT = 32
+GATE_SAMPLE = 64
 
 
 class _Route:
     """The detectors that want one quick key, and what rules out its records before normalizing."""
 
-    __slots__ = ("_check_bytes", "_verdicts", "detectors", "gates", "passed", "project", "refused")
+    __slots__ = ("_check_bytes", "_unchecked", "_verdicts", "detectors", "gates", "open", "passed", "project",
+                 "refused")
 
     def __init__(self, detectors: tuple[Detector, ...], gates: tuple[Gate, ...] | None,
                  project: Projector | None) -> None:
@@ -51,6 +59,9 @@ class _Route:
         self.project = project  # decodes just the paths the gates read
         self.passed = 0
         self.refused = 0
+        #: the gates refuse (almost) nothing of this key: parsed records skip them, but for a sample
+        self.open = False
+        self._unchecked = 0  # records admitted unchecked since the last sampled one
         self._check_bytes = self.admits_bytes
         #: the gates' verdict by the projected paths' bytes (a gate is a pure function of them: early.py)
         self._verdicts: dict[bytes, bool] = {}
@@ -62,13 +73,21 @@ class _Route:
         return any(g.check(raw) for g in self.gates)
 
     def admits(self, raw: Any) -> bool:
+        """The gates on a parsed record (always True where the key has none, or they refuse almost
+        nothing of it: admitting a record is always safe, the full match decides)."""
         if self.gates is None:
             return True
+        if self.open:
+            self._unchecked += 1
+            if self._unchecked < GATE_SAMPLE:
+                return True
+            self._unchecked = 0
         ok = self._judge(raw)
         if ok:
             self.passed += 1
         else:
             self.refused += 1
+        self.open = self.passed >= GATE_TRIAL and self.refused * REFUSALS_WORTH_IT < self.passed
         return ok
 
     def admits_bytes(self, doc: Any) -> bool:

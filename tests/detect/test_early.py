@@ -178,6 +178,26 @@ def test_scan_skips_records_no_rule_can_match_and_keeps_every_finding(tmp_path: 
                                                                                "id-p4d.24xlarge-1"]
 
 
+def test_a_check_that_refuses_nothing_is_skipped_and_taken_up_again_when_records_change(tmp_path: Path) -> None:
+    """A key whose records all pass its check pays for the check on top of the full match: the scan stops
+    judging most of them. When its records start being refusable, the sampled checks notice and the key
+    is checked again; no record a rule matches is lost either way."""
+    from scanner import pipeline
+
+    rule = next(r for r in RULES if r.id == "aws.ec2.unusual_instance_launched")
+    path = _trail(tmp_path, [_run_instances("p4d.24xlarge", i) for i in range(200)]
+                  + [_run_instances("t3.micro", i) for i in range(3000)] + [_run_instances("p5.48xlarge", 1)])
+    scanner = Scanner(InputReader(Limits(selective_decoding=False)), [RuleEngine([rule])])
+    batch = scanner.scan([str(path)], lambda r: None)
+    assert batch.stats.records == 3201
+    assert sum(f.count for f in batch.findings.results()) == 201
+    route = scanner._route(("aws", "ec2.amazonaws.com", "RunInstances", "IAMUser"))
+    # the 200 launches that all passed opened the key; sampled ordinary launches closed it again
+    assert not route.open and route.passed + route.refused < 3201
+    unchecked = batch.stats.events - 201
+    assert 0 < unchecked <= (200 // pipeline.REFUSALS_WORTH_IT + 1) * pipeline.GATE_SAMPLE
+
+
 def test_a_gate_on_the_decoded_paths_agrees_with_the_gate_on_the_whole_record() -> None:
     """The scan may judge a record on its bytes, decoding only the paths the gates read
     (sources/projection.py); that must decide as the parsed record would, or defer to it (None)."""
