@@ -62,11 +62,11 @@ _AGENT_PROJECTS = frozenset({"compute-system", "container-engine-robot", "gs-pro
 
 def _gcp_member(value: str, ev: Event, t: Trusted) -> bool | None:
     """An IAM member: federated pools, accounts of trusted domains and service accounts of trusted projects."""
-    m = _POOL.match(value)
-    if m is not None:
-        return m.group(1) in t.gcp_workload_identity_pools
+    if value.startswith(("principal://", "principalSet://")):  # the regex only where it can match
+        m = _POOL.match(value)
+        return None if m is None else m.group(1) in t.gcp_workload_identity_pools
     kind, sep, ident = value.partition(":")
-    if not sep or value.startswith(("principal://", "principalSet://")):
+    if not sep:
         return None
     kind = kind.removeprefix("deleted:")
     ident = ident.split("?", 1)[0]  # deleted members carry ?uid=…
