@@ -32,6 +32,8 @@ from scanner.timeutil import epoch_seconds
 CAS_ATTEMPTS = 8
 #: event ids carried by one finding
 MAX_EVENT_IDS = 100
+#: state keys of (rule, group) remembered per detector
+STATE_KEYS_CACHED = 65_536
 
 
 def _text(v: Any) -> str:
@@ -45,9 +47,31 @@ def _text(v: Any) -> str:
 def _recent(entries: list[Any], now: float, window: float) -> list[list[Any]]:
     """Entries within one window of the latest time seen, oldest first. Workers and replays deliver
     events out of order, so the window ends at the latest event, not at the one being judged."""
-    good = [e for e in entries if isinstance(e, list) and len(e) == 3 and isinstance(e[0], (int, float))]
-    latest = max([now, *(e[0] for e in good)])
-    return sorted((e for e in good if e[0] > latest - window), key=lambda e: float(e[0]))
+    # One pass, and no sort when the entries are in order: what the store holds was written by this
+    # function, so only an entry added out of order (or a foreign writer's) needs one. Read for every
+    # event a burst rule counts.
+    good = []
+    latest = now
+    ordered = True
+    last: Any = None
+    for e in entries:
+        if isinstance(e, list) and len(e) == 3 and isinstance(e[0], (int, float)):
+            t = e[0]
+            if t > latest:
+                latest = t
+            if last is not None and t < last:
+                ordered = False
+            last = t
+            good.append(e)
+    cut = latest - window
+    kept = [e for e in good if e[0] > cut]
+    if not ordered:
+        kept.sort(key=_time)
+    return kept
+
+
+def _time(entry: list[Any]) -> float:
+    return float(entry[0])
 
 
 class Seen(NamedTuple):
@@ -119,6 +143,7 @@ class BurstDetector:
         self._by_id = {r.id: r for r in self.rules}
         self._deferred: list[Observation | Watch] | None = None
         self._low: dict[str, float] = {}  # a deferring worker: earliest event time it saw, per cloud
+        self._keys: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def _candidates(self, cloud: str, service: str, operation: str) -> tuple[BurstRule, ...]:
         key = (cloud, service, operation)
@@ -264,7 +289,7 @@ class BurstDetector:
         rule = self._by_id[o.rule]
         if rule.learn is not None:
             return self._learned(rule, o)
-        key = "bursts:" + fingerprint(rule.id, *o.group)
+        key = self._state_key(rule.id, o.group)
         if rule.first_seen is not None:
             return self._first_seen(rule, o, key)
         if o.then:
@@ -279,6 +304,16 @@ class BurstDetector:
             self.state.delete(key)
             return self._finding(rule, o, added)
         return None
+
+    def _state_key(self, rule: str, group: tuple[str, ...]) -> str:
+        """Where a rule's entries for a group are kept (a hash per event otherwise; bounded: groups are
+        attacker-controlled text)."""
+        key = self._keys.get((rule, group))
+        if key is None:
+            key = "bursts:" + fingerprint(rule, *group)
+            if len(self._keys) < STATE_KEYS_CACHED:
+                self._keys[(rule, group)] = key
+        return key
 
     def _window(self, key: str, now: float, rule: BurstRule) -> list[list[Any]]:
         got = self.state.get(key, now)

@@ -188,3 +188,17 @@ def test_a_burst_split_across_runs_fires_from_the_state_file_with_jobs_2(tmp_pat
 
     assert by_ip(str(tmp_path / "first.json")) == 0
     assert by_ip(str(later), "--jobs", "2") == 1
+
+
+def test_a_window_keeps_entries_of_the_last_window_oldest_first_whatever_the_store_held() -> None:
+    """Entries come from the store (in order, as written), from a worker out of order, or are junk a
+    foreign writer left: the window ends at the latest time seen, is oldest first, drops the junk."""
+    from scanner.bursts.detector import _recent
+
+    ordered = [[100.0, "a", "e1"], [150, "b", "e2"], [300.0, "c", "e3"]]
+    assert _recent(ordered, 310.0, 200) == [[150, "b", "e2"], [300.0, "c", "e3"]]
+    late = [[300.0, "c", "e3"], ["x"], "junk", [120.0, "a", "e1"], [250.0, "b", "e2"], [None, "d", "e4"]]
+    assert _recent(late, 200.0, 190) == [[120.0, "a", "e1"], [250.0, "b", "e2"], [300.0, "c", "e3"]]
+    assert _recent([], 5.0, 10) == [] and _recent(["junk"], 5.0, 10) == []
+    # one time twice: kept in the order given (a stable order, as a sort would give)
+    assert _recent([[5, "x", "e1"], [5.0, "y", "e2"]], 5.0, 10) == [[5, "x", "e1"], [5.0, "y", "e2"]]
