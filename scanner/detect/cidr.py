@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 
 _V4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 # Dotted quads with zero-padded octets (`000.000.000.000/0`) that ipaddress refuses as ambiguous-octal.
@@ -29,6 +30,12 @@ def network(value: str) -> IPNetwork | None:
         return None
 
 
+#: verdicts of is_world remembered (a trail repeats a few source ranges endlessly; parsing one as a
+#: network costs more than the rest of a firewall rule's match); bounded: the values are attacker text
+WORLD_VERDICTS = 4096
+
+
+@lru_cache(maxsize=WORLD_VERDICTS)
 def is_world(value: str) -> bool:
     """Every address of a family: any /0, or all of IPv4 spelled as IPv4-mapped IPv6 (`::ffff:0:0/96`)."""
     net = network(value)
