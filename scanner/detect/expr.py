@@ -49,6 +49,7 @@ from __future__ import annotations
 import fnmatch
 import operator
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -282,9 +283,16 @@ def _covers_op(arg: Any, where: str) -> ValuePred:
     if not nums or not all(isinstance(n, int) and not isinstance(n, bool) for n in nums):
         raise ExprError(where, "covers takes an integer or a list of integers")
 
+    ordered = sorted(set(nums))
+
     def test(x: Any) -> bool:
+        # the smallest listed port not below the span's start, if any, decides (a firewall rule lists
+        # several ports and ranges, each judged against a dozen risky ports)
         s = _span(x)
-        return s is not None and any(s[0] <= n <= s[1] for n in nums)
+        if s is None:
+            return False
+        i = bisect_left(ordered, s[0])
+        return i < len(ordered) and ordered[i] <= s[1]
 
     return _scalar_pred(test)
 

@@ -109,6 +109,9 @@ P = "raw.requestParameters"
         ({f"{P}.portText": {"covers": 3389}}, True),
         ({f"{P}.portRange": {"covers": [22, 3389]}}, False),
         ({f"{P}.portRange": {"covers": [8080]}}, True),
+        ({f"{P}.portRange": {"covers": [7999, 8101]}}, False),  # listed ports on both sides of the range
+        ({f"{P}.portRange": {"covers": [9000, 8100, 22]}}, True),  # its last port, from an unsorted list
+        ({f"{P}.portRange": {"covers": [8000]}}, True),
         ({f"{P}.items.port": {"covers": [22]}}, True),
         ({f"{P}.items.port": {"covers": [3389]}}, False),
         ({f"{P}.userName": {"covers": [22]}}, False),
