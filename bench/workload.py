@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import random
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,8 @@ def _variants(samples: list[dict[str, Any]], n: int, rng: random.Random, cloud: 
         yield rec
 
 
-def _split_by_interest(samples: list[dict[str, Any]], kind: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(samples some default detector wants, samples none wants): the first are normalized and judged."""
+def wanted_by_pack(samples: list[dict[str, Any]], kind: str) -> list[bool | None]:
+    """Per sample: whether some default detector of the importable pack wants its key (None: malformed)."""
     from scanner.config import Config
     from scanner.detectors import build_detectors
     from scanner.normalize import NormalizeError
@@ -57,15 +58,23 @@ def _split_by_interest(samples: list[dict[str, Any]], kind: str) -> tuple[list[d
     from scanner.state.memory import MemoryStore
 
     dets = build_detectors(Config(), MemoryStore())
-    wanted: list[dict[str, Any]] = []
-    quiet: list[dict[str, Any]] = []
+    out: list[bool | None] = []
     for rec in samples:
         try:
             key = quick_key(RawRecord(kind, rec, "sample"))
-        except NormalizeError:  # a malformed sample is simply not part of the quiet pool
+        except NormalizeError:
+            out.append(None)
             continue
-        (wanted if any(d.wants(*key) for d in dets) else quiet).append(rec)
-    return wanted, quiet
+        out.append(any(d.wants(*key) for d in dets))
+    return out
+
+
+def _split_by_interest(samples: list[dict[str, Any]], kind: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(samples some default detector wants, samples none wants): the first are normalized and judged.
+    A malformed sample is in neither (it is simply not part of the quiet pool)."""
+    marks = wanted_by_pack(samples, kind)
+    return ([r for r, m in zip(samples, marks, strict=True) if m is True],
+            [r for r, m in zip(samples, marks, strict=True) if m is False])
 
 
 def _mix(samples: list[dict[str, Any]], kind: str, share: float | None, rng: random.Random) -> list[dict[str, Any]]:
@@ -78,21 +87,26 @@ def _mix(samples: list[dict[str, Any]], kind: str, share: float | None, rng: ran
 
 
 def generate(out: Path, aws_records: int, gcp_records: int, per_file: int = 5000, seed: int = 7,
-             interesting_share: float | None = None) -> list[Path]:
+             interesting_share: float | None = None, keep: list[bool] | None = None) -> list[Path]:
     """Write the workload once (reused when the same size exists); return its files.
 
     `interesting_share`: None draws uniformly from the bundled samples (mostly attack samples, so about
     a quarter of the records reach a detector); 0.01 makes a realistic trail where one record in a
-    hundred is something a detector wants to see.
+    hundred is something a detector wants to see. `keep`: one flag per sample (sample_records() order,
+    AWS then GCP); only flagged samples are drawn (the stamp then carries the flags' count and hash).
     """
     out.mkdir(parents=True, exist_ok=True)
-    stamp = out.parent / f"{out.name}.done-{aws_records}-{gcp_records}-{per_file}-{seed}-{interesting_share}"
+    kept = "" if keep is None else f"-keep{sum(keep)}-{zlib.crc32(bytes(keep)):08x}"
+    stamp = out.parent / f"{out.name}.done-{aws_records}-{gcp_records}-{per_file}-{seed}-{interesting_share}{kept}"
     if stamp.exists():
         return sorted(p for p in out.iterdir() if p.suffix == ".gz")
-    for old in out.glob("*.gz"):
+    for old in [*out.glob("*.gz"), *out.parent.glob(f"{out.name}.done-*")]:  # another draw's files and stamp
         old.unlink()
     rng = random.Random(seed)
     aws, gcp = sample_records()
+    if keep is not None:
+        aws, gcp = ([r for r, k in zip(aws, keep[: len(aws)], strict=True) if k],
+                    [r for r, k in zip(gcp, keep[len(aws):], strict=True) if k])
     aws, gcp = _mix(aws, CLOUDTRAIL, interesting_share, rng), _mix(gcp, GCP_LOGENTRY, interesting_share, rng)
     files: list[Path] = []
     recs = list(_variants(aws, aws_records, rng, "aws"))
@@ -109,4 +123,4 @@ def generate(out: Path, aws_records: int, gcp_records: int, per_file: int = 5000
     return files
 
 
-__all__ = ["CLOUDTRAIL", "GCP_LOGENTRY", "generate", "sample_records"]
+__all__ = ["CLOUDTRAIL", "GCP_LOGENTRY", "generate", "sample_records", "wanted_by_pack"]
