@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 import orjson
@@ -29,17 +30,35 @@ class SqliteStore:
         self.path = path
         #: a scratch store that dies with the run (see MemoryStore.ephemeral)
         self.ephemeral = ephemeral
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            try:
+                self._open(path, timeout_seconds, ephemeral)
+                return
+            except sqlite3.OperationalError as e:
+                # Processes opening a new file at once (parallel scans, function instances sharing a
+                # volume): switching it to WAL can fail at once with "database is locked" instead of
+                # waiting in the busy handler. Busy is not foreign: try again until the timeout.
+                busy = "locked" in str(e) or "busy" in str(e)
+                if not busy or time.monotonic() >= deadline:
+                    raise StateFileError(f"state file {path}: not an auditwarden state store ({e})") from None
+                time.sleep(0.02)
+            except sqlite3.DatabaseError as e:
+                raise StateFileError(f"state file {path}: not an auditwarden state store ({e})") from None
+
+    def _open(self, path: str, timeout_seconds: float, ephemeral: bool) -> None:
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so conditional writes are atomic.
+        self._db = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
         try:
-            # isolation_level=None: we issue BEGIN IMMEDIATE ourselves so conditional writes are atomic.
-            self._db = sqlite3.connect(path, timeout=timeout_seconds, isolation_level=None)
             self._check_foreign()
             self._db.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a commit is not fsynced on its own (a power cut may lose the last ones, never
             # corrupts); baselines write once per principal and an fsync each made a flood cost seconds
             self._db.execute("PRAGMA synchronous=OFF" if ephemeral else "PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as e:
-            raise StateFileError(f"state file {path}: not an auditwarden state store ({e})") from None
+        except sqlite3.DatabaseError:
+            self._db.close()
+            raise
 
     def _check_foreign(self) -> None:
         """Refuse a database some other program wrote rather than adding our table to it."""

@@ -112,3 +112,34 @@ def test_sqlite_put_if_absent_is_atomic_across_processes(tmp_path: Path) -> None
         p.join(60)
     wins = [q.get(timeout=5) for _ in procs]
     assert sum(wins) == 50  # every key claimed exactly once, whoever won it
+
+
+def _open_at(path: str, at: float, q: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    import time
+
+    while time.time() < at:  # every process opens the new file at the same moment
+        pass
+    try:
+        SqliteStore(path).close()
+        q.put("ok")
+    except Exception as e:  # the error is the result
+        q.put(f"{type(e).__name__}: {e}")
+
+
+def test_processes_opening_a_new_state_file_at_once_all_get_it(tmp_path: Path) -> None:
+    # Parallel runs given one new --state file: switching it to WAL failed at once with "database is
+    # locked" in about one round in four, reported as "not an auditwarden state store" (exit code 2)
+    import time
+
+    ctx = multiprocessing.get_context("fork")
+    errors = []
+    for i in range(12):
+        path, q = str(tmp_path / f"new-{i}.sqlite"), ctx.Queue()
+        at = time.time() + 0.2
+        procs = [ctx.Process(target=_open_at, args=(path, at, q)) for _ in range(4)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        errors += [r for r in (q.get(timeout=5) for _ in procs) if r != "ok"]
+    assert errors == []
