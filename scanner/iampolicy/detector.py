@@ -133,10 +133,19 @@ class IamPolicyDetector:
         self._save(arn, rec, now)
         verdict = versions.get(rec.get("default", ""))
         attached = [a for a in rec.get("attached") or [] if isinstance(a, str)]
-        if rec.get("default") == version and isinstance(verdict, Mapping) and verdict.get("reason"):
-            for group in (a.removeprefix("group/") for a in attached if a.startswith("group/")):
-                self.groups.grant(ev.account, group, arn, str(verdict["reason"]), now)
-        if rec.get("default") == version and isinstance(verdict, Mapping) and verdict.get("reason") and attached:
+        if rec.get("default") != version:
+            return ()  # the document in force did not change
+        if not isinstance(verdict, Mapping):
+            verdict = {}
+        reason = str(verdict.get("reason") or "")
+        # the groups it is attached to follow the document now in force: armed by an admin version,
+        # disarmed by a harmless one
+        for group in (a.removeprefix("group/") for a in attached if a.startswith("group/")):
+            if reason:
+                self.groups.grant(ev.account, group, arn, reason, now)
+            else:
+                self.groups.revoke(ev.account, group, arn, now)
+        if reason and attached:
             return [self._finding(ev, MADE_ADMIN_RULE, "Policy attached to principals made administrator-equivalent",
                                   arn, verdict, {"attached_to": attached, "version": version})]
         return ()

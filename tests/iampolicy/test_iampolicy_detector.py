@@ -169,3 +169,13 @@ def test_ordinary_groups_and_disarmed_groups_are_quiet(tmp_path: Path) -> None:
     # a failed attach armed nothing
     failed = group_policy("AttachGroupPolicy", MANAGED_ADMIN) | {"errorCode": "AccessDenied"}
     assert "aws.iam.user_added_to_admin_group" not in rules(scan(tmp_path, failed, add_user()))
+
+
+def test_group_disarmed_when_its_policy_gets_a_harmless_default_version(tmp_path: Path) -> None:
+    # the customer policy that made the group admin is rewritten read-only: joining it is no longer news
+    found = scan(tmp_path, create(ADMIN_NOTACTION), attach("Group", "ops"), new_version(READONLY), add_user())
+    assert "aws.iam.user_added_to_admin_group" not in rules(found)
+    # and the other way round it is armed again
+    found = scan(tmp_path, create(READONLY), attach("Group", "ops"), new_version(ADMIN_NOTACTION),
+                 new_version(READONLY, version="v3"), new_version(ADMIN_NOTACTION, version="v4"), add_user())
+    assert "aws.iam.user_added_to_admin_group" in rules(found)
