@@ -97,7 +97,8 @@ _DEFAULT_ACCOUNT_DOMAINS = frozenset({"appspot.gserviceaccount.com", "developer.
 
 
 def _our_project(project: str, ev: Event, t: Trusted) -> bool | None:
-    if project == (ev.account if ev.cloud == "gcp" else ""):
+    """A (lower-cased) project ID: the event's own, or listed in gcp_projects; None while none is listed."""
+    if project == (ev.account.lower() if ev.cloud == "gcp" else ""):
         return True
     return project in {p.lower() for p in t.gcp_projects} if t.gcp_projects else None
 
@@ -124,10 +125,7 @@ def _gcp_project(value: str, ev: Event, t: Trusted) -> bool | None:
     m = _PROJECT.search(value.strip())
     if m is None:
         return None
-    project = m.group(1).lower()
-    if project == (ev.account.lower() if ev.cloud == "gcp" else ""):
-        return True
-    return project in {p.lower() for p in t.gcp_projects} if t.gcp_projects else None
+    return _our_project(m.group(1).lower(), ev, t)
 
 
 #: kind name (as written in a rule) → test.
