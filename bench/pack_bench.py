@@ -25,14 +25,13 @@ import resource
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.revision import archive
 from bench.workload import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,10 +44,7 @@ BUDGETED = ("quiet", "steady")
 
 def export_pack(rev: str, dest: Path) -> Path:
     """This tree's scanner package with `rules/` as it was at `rev`."""
-    data = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "rules"],
-                          capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
+    archive(rev, dest, "rules")
     shutil.copytree(ROOT / "scanner", dest / "scanner", ignore=shutil.ignore_patterns("__pycache__"))
     return dest
 

@@ -15,27 +15,18 @@ import argparse
 import os
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.revision import ROOT, archive
+
 #: (label, scan arguments, extra environment)
 RUNS = (
     ("--jobs 1", ["--jobs", "1"], {}),
     ("--jobs 2", ["--jobs", "2"], {}),
     ("--jobs 1, selective decoding off", ["--jobs", "1"], {"AUDITWARDEN_SELECTIVE_DECODING": "0"}),
 )
-
-
-def export(rev: str, dest: Path) -> Path:
-    """`scanner/` and `rules/` as they were at `rev`."""
-    data = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "scanner", "rules"],
-                          capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
-    return dest
 
 
 def findings(tree: Path, workload: Path, args: list[str], env: dict[str, str]) -> list[bytes]:
@@ -57,7 +48,7 @@ def main() -> None:
     workloads = args.workload or [ROOT / "bench" / "out" / "scan", ROOT / "bench" / "out" / "scan-quiet"]
     same = True
     with tempfile.TemporaryDirectory(prefix="aw-same-") as scratch:
-        ref = export(args.rev, Path(scratch))
+        ref = archive(args.rev, Path(scratch), "scanner", "rules")  # that revision's code and pack
         for w in workloads:
             if not w.is_dir():
                 raise SystemExit(f"no workload {w}: run bench/pack_bench.py (or scan_bench.py) first")
