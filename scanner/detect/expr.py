@@ -330,11 +330,7 @@ def _keys_op(arg: Any, where: str, trusted: Trusted) -> ValuePred:
     # default topic policy is `aws:sourceowner`), which a path cannot say and `iglob` on the keys can.
     sub = _condition(arg, where, trusted)
 
-    def pred(v: Any, ev: Event) -> bool:
-        items = v if isinstance(v, (list, tuple)) else [v]
-        return any(isinstance(x, dict) and any(sub(k, ev) for k in x) for x in items)
-
-    return pred
+    return lambda v, ev: any(isinstance(x, dict) and any(sub(k, ev) for k in x) for x in _values(v))
 
 
 def _any_op(arg: Any, where: str, trusted: Trusted) -> ValuePred:
